@@ -1,0 +1,26 @@
+"""Domain exceptions, raised by services and selectors and translated once at each edge.
+
+API: `civicshield.api` turns them into JSON error bodies. Views: form errors or the
+403/404 pages. CLI: a message on stderr and exit code 2.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+__all__ = ["Conflict", "NotFound", "PermissionDenied", "ValidationError"]
+
+
+class NotFound(Exception):
+    """The object does not exist *or* the caller may not see it: the same answer for both."""
+
+    def __init__(self, what: str = "object") -> None:
+        super().__init__(f"{what} not found")
+        self.what = what
+
+
+class Conflict(Exception):
+    """The change would clash with an existing record (a duplicate slug, say)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message

@@ -1,0 +1,8 @@
+"""The public site. For now a landing page; notices, methods and the toolkit come later."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html")

@@ -1,0 +1,17 @@
+"""The URL map (see DESIGN.md): portal at /, workspace at /app/, back office, API, health."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from civicshield.api import api
+from civicshield.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("civicshield.core.account_urls")),
+    path("app/", include("civicshield.core.urls")),
+    path("app/directory/", include("civicshield.directory.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("civicshield.portal.urls")),
+]
