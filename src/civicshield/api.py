@@ -120,9 +120,13 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 def _register_routers() -> None:
     from civicshield.core.api import router as core_router
     from civicshield.directory.api import router as directory_router
+    from civicshield.readiness.api import router as readiness_router
+    from civicshield.vocab.api import router as vocab_router
 
     api.add_router("/", core_router)
     api.add_router("/", directory_router)
+    api.add_router("/", vocab_router)
+    api.add_router("/", readiness_router)
 
 
 _register_routers()

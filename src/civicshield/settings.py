@@ -77,7 +77,9 @@ INSTALLED_APPS = [
     "csp",
     "ninja",
     "civicshield.core",
+    "civicshield.vocab",
     "civicshield.directory",
+    "civicshield.readiness",
     "civicshield.portal",
 ]
 

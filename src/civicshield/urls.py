@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/", include("civicshield.core.account_urls")),
     path("app/", include("civicshield.core.urls")),
     path("app/directory/", include("civicshield.directory.urls")),
+    path("app/vocab/", include("civicshield.vocab.urls")),
+    path("app/elections/", include("civicshield.readiness.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("civicshield.portal.urls")),
