@@ -1,11 +1,10 @@
 """API of the kernel: who am I, and my tokens."""
 
-from __future__ import annotations
 
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from civicshield.core import selectors, services
 
@@ -43,6 +42,6 @@ def list_tokens(request: HttpRequest) -> list:
 
 
 @router.delete("/tokens/{token_id}", response={204: None})
-def revoke_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def revoke_token(request: HttpRequest, token_id: int) -> Status:
     services.revoke_token(token_id=token_id, actor=request.user)
-    return 204, None
+    return Status(204, None)
