@@ -29,7 +29,9 @@ def test_anonymous_caller_gets_401_with_a_json_reason() -> None:
     assert "token" in response.json()["detail"]
 
 
-def test_organisation_list_returns_items_and_count_with_limit_and_offset(api_client_for: Any) -> None:
+def test_organisation_list_returns_items_and_count_with_limit_and_offset(
+    api_client_for: Any,
+) -> None:
     for number in range(5):
         make_organisation(slug=f"veridia-{number}", name=f"Veridia body {number}")
     client = api_client_for(make_user(Role.VIEWER))
@@ -106,7 +108,9 @@ def test_a_leaning_is_refused_for_an_organisation_that_is_not_a_party(api_client
     assert not Organisation.objects.filter(slug="uni").exists()
 
 
-def test_patch_changes_only_the_given_fields_and_records_the_difference(api_client_for: Any) -> None:
+def test_patch_changes_only_the_given_fields_and_records_the_difference(
+    api_client_for: Any,
+) -> None:
     make_organisation(slug="greens", name="Green Path", sector=Sector.POLITICAL_PARTY,
                       political_leaning="centre_left", region="North")
     client = api_client_for(make_user(Role.COORDINATOR))

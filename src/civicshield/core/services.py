@@ -15,7 +15,7 @@ from civicshield.core import audit, authz
 from civicshield.core.errors import NotFound
 from civicshield.core.models import ApiToken
 
-TOKEN_PREFIX = "cs_"
+TOKEN_PREFIX = "cs_"  # noqa: S105 — a marker, not a secret
 # Refresh "last used" at most this often, so reads do not each cost a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -48,7 +48,10 @@ def revoke_token(*, token_id: int, actor: Any) -> ApiToken:
     """Revoke one of the actor's tokens (an admin may revoke anyone's)."""
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().filter(pk=token_id).first()
-        if token is None or (token.user_id != actor.pk and not authz.can(actor, "backoffice:access")):
+        may_revoke = token is not None and (
+            token.user_id == actor.pk or authz.can(actor, "backoffice:access")
+        )
+        if token is None or not may_revoke:
             raise NotFound("token")
         if token.revoked_at is None:
             token.revoked_at = timezone.now()

@@ -217,3 +217,63 @@ def who_to_contact(viewer: Any, *, topic: str = "", phase: str = "", region: str
                 _("No escalation path to a senior official for %(subject)s.") % {"subject": subject}
             )
     return WhoToContact(topic_code, phase_code, region, recommendations, gaps)
+
+
+# --- Reads for the directory pages ------------------------------------------------
+
+
+def organisation_countries(viewer: Any) -> list[str]:
+    """The distinct countries of the community's organisations, for a filter's choices."""
+    authz.require(viewer, "directory:view")
+    return sorted(set(Organisation.objects.values_list("country", flat=True)) - {""})
+
+
+def sub_organisations_of(viewer: Any, organisation: Organisation) -> QuerySet[Organisation]:
+    """The organisation's direct sub-organisations, by name."""
+    authz.require(viewer, "directory:view")
+    return organisation.children.order_by("name")
+
+
+def organisations_for_action(viewer: Any, action: str) -> list[Organisation]:
+    """The organisations on which `viewer` may do `action` (say "contact:create"), by name.
+
+    Loads every organisation once and links parents in memory, so asking `authz.can` about
+    each one costs no further queries however deep the hierarchy.
+    """
+    authz.require(viewer, "directory:view")
+    organisations = list(Organisation.objects.order_by("name"))
+    by_id = {organisation.pk: organisation for organisation in organisations}
+    for organisation in organisations:
+        organisation.parent = by_id.get(organisation.parent_id)  # type: ignore[misc]
+    return [organisation for organisation in organisations
+            if authz.can(viewer, action, organisation)]
+
+
+@dataclass
+class DirectoryTags:
+    topics: list[str]
+    phases: list[str]
+    regions: list[str]
+
+
+def directory_tags(viewer: Any) -> DirectoryTags:
+    """The topics, phases and regions in use, to suggest in search forms."""
+    authz.require(viewer, "directory:view")
+    topics: set[str] = set()
+    phases: set[str] = set()
+    regions: set[str] = set(Organisation.objects.values_list("region", flat=True))
+    for contact_topics, contact_phases, region in Contact.objects.filter(active=True).values_list(
+        "topics", "phases", "region"
+    ):
+        topics.update(contact_topics or [])
+        phases.update(contact_phases or [])
+        regions.add(region)
+    return DirectoryTags(sorted(topics), sorted(phases), sorted(regions - {""}))
+
+
+def escalation_chain_for(viewer: Any, contact: Contact) -> list[Contact]:
+    """The people above `contact`, in order, up to the most senior (see `escalation_chain`)."""
+    authz.require(viewer, "directory:view")
+    everyone = {c.pk: c for c in Contact.objects.select_related("organisation")}
+    everyone[contact.pk] = contact
+    return escalation_chain(contact, everyone)
