@@ -263,3 +263,16 @@ def test_openapi_document_is_served() -> None:
     document = Client().get("/api/v1/openapi.json").json()
     assert "/api/v1/organisations" in document["paths"]
     assert "/api/v1/directory/who-to-contact" in document["paths"]
+
+
+def test_who_to_contact_says_when_only_nationwide_contacts_cover_a_region(
+    api_client_for: Any,
+) -> None:
+    make_contact(organisation=make_organisation(region=""), name="National Desk",
+                 topics=["phishing"], availability=Availability.ROUND_THE_CLOCK,
+                 escalation_level=EscalationLevel.SENIOR_OFFICIAL)
+    client = api_client_for(make_user(Role.VIEWER))
+    body = client.get("/api/v1/directory/who-to-contact?topic=phishing&region=West").json()
+    assert [item["contact"]["name"] for item in body["items"]] == ["National Desk"]
+    assert body["gaps"] == [
+        "No contact based in the West region for phishing: only nationwide ones."]

@@ -1,4 +1,60 @@
 """The demo election: a fictional country, Veridia, and its national election.
 
 Loaded by `civicshield demo` and, once, by `civicshield up`. Never in production.
+Every person, party and organisation here is invented.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from civicshield.core import audit, authz
+from civicshield.core.choices import Surface
+from civicshield.demo import directory as demo_directory
+
+Progress = Callable[[str, int, int], None]
+
+DEMO_PASSWORD = "veridia-demo-2026"  # noqa: S105 — documented demo credential, demo only
+DEMO_LOGINS: list[tuple[str, str, str]] = [
+    (username, DEMO_PASSWORD, role) for username, role, _ in demo_directory.DEMO_USERS
+]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    loaded: bool  # False when it was already there and nothing changed
+    organisations: int
+    contacts: int
+    users: int
+
+
+def demo_is_loaded() -> bool:
+    return demo_directory.is_loaded()
+
+
+def load_demo(*, progress: Progress | None = None) -> DemoSummary:
+    """Load the demo election once. Idempotent: a second call changes nothing.
+
+    Everything is written in one transaction, so an interrupted load leaves nothing behind.
+    """
+    if demo_is_loaded():
+        return DemoSummary(False, *demo_directory.counts())
+    with audit.surface(Surface.CLI), transaction.atomic():
+        demo_directory.load(actor=authz.OPERATOR, progress=progress)
+        _load_election(progress)
+    return DemoSummary(True, *demo_directory.counts())
+
+
+def _load_election(progress: Progress | None) -> None:
+    try:
+        from civicshield.readiness.demo import load_demo_election
+    except ImportError:  # the elections app arrived later than the directory
+        return
+    if progress:
+        progress("election calendar", 0, 1)
+    load_demo_election()
+    if progress:
+        progress("election calendar", 1, 1)

@@ -148,12 +148,15 @@ def escalation_chain(contact: Contact, contacts_by_id: dict[int, Contact]) -> li
         current = step
 
 
-def who_to_contact(viewer: Any, *, topic: str = "", phase: str = "", region: str = "") -> WhoToContact:
+def who_to_contact(
+    viewer: Any, *, topic: str = "", phase: str = "", region: str = ""
+) -> WhoToContact:
     """Ranked contacts for a topic, a phase and a region, with their escalation chains and the
     gaps stated plainly.
 
-    A contact with no topics (or no phases) is a generalist and matches any, ranked below
-    specialists; a contact (or its organisation) with no region covers the whole country.
+    A topic must be named by the contact (the people above them appear in the chain); a
+    contact with no phases works in every phase, ranked below those who name the phase;
+    a contact (or its organisation) with no region covers the whole country.
     """
     authz.require(viewer, "directory:view")
     topic_code = _single_tag("topic", topic)
@@ -168,15 +171,14 @@ def who_to_contact(viewer: Any, *, topic: str = "", phase: str = "", region: str
             continue
         score, reasons = 0, []
         if topic_code:
-            if topic_code in contact.topics:
-                score, reasons = score + 4, [*reasons, _("handles %(topic)s") % {"topic": _words(topic_code)}]
-            elif contact.topics:
+            if topic_code not in contact.topics:
                 continue
-            else:
-                score += 1
+            score += 4
+            reasons.append(_("handles %(topic)s") % {"topic": _words(topic_code)})
         if phase_code:
             if phase_code in contact.phases:
-                score, reasons = score + 3, [*reasons, _("covers the %(phase)s phase") % {"phase": _words(phase_code)}]
+                score += 3
+                reasons.append(_("covers the %(phase)s phase") % {"phase": _words(phase_code)})
             elif contact.phases:
                 continue
             else:
@@ -184,13 +186,16 @@ def who_to_contact(viewer: Any, *, topic: str = "", phase: str = "", region: str
         coverage = contact.coverage_region
         if region:
             if coverage.casefold() == region.casefold():
-                score, reasons = score + 2, [*reasons, _("in the %(region)s region") % {"region": coverage}]
+                score += 2
+                reasons.append(_("in the %(region)s region") % {"region": coverage})
             elif coverage:
                 continue
             else:
-                score, reasons = score + 1, [*reasons, _("nationwide")]
+                score += 1
+                reasons.append(_("nationwide"))
         if contact.availability == Availability.ROUND_THE_CLOCK:
-            score, reasons = score + 1, [*reasons, _("available 24/7")]
+            score += 1
+            reasons.append(_("available 24/7"))
         if contact.organisation.verified:
             score += 1
         recommendations.append(Recommendation(contact, score, reasons))
@@ -212,6 +217,11 @@ def who_to_contact(viewer: Any, *, topic: str = "", phase: str = "", region: str
     else:
         if not any(r.contact.availability == Availability.ROUND_THE_CLOCK for r in recommendations):
             gaps.append(_("No 24/7 contact for %(subject)s.") % {"subject": subject})
+        if region and not any(r.contact.coverage_region for r in recommendations):
+            gaps.append(
+                _("No contact based in the %(region)s region for %(topic)s: only nationwide ones.")
+                % {"region": region, "topic": _words(topic_code) or _("any matter")}
+            )
         if not any(r.reaches_senior_official for r in recommendations):
             gaps.append(
                 _("No escalation path to a senior official for %(subject)s.") % {"subject": subject}
