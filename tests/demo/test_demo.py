@@ -9,7 +9,11 @@ from civicshield.core.models import AuditEntry
 from civicshield.demo import DEMO_LOGINS, demo_is_loaded, load_demo
 from civicshield.directory.choices import POLITICAL_SECTORS, EscalationLevel, Sector
 from civicshield.directory.models import Contact, Organisation, User
-from civicshield.directory.selectors import escalation_chain, who_to_contact
+from civicshield.directory.selectors import (
+    EscalationIndex,
+    escalation_chain,
+    who_to_contact,
+)
 
 
 def test_demo_loads_once_and_a_second_load_changes_nothing() -> None:
@@ -39,12 +43,13 @@ def test_demo_covers_every_sector_and_parties_across_the_spectrum() -> None:
 def test_demo_contacts_have_escalation_chains_up_to_senior_officials() -> None:
     load_demo()
     contacts = {contact.pk: contact for contact in Contact.objects.select_related("organisation")}
+    index = EscalationIndex(list(contacts.values()))
     assert 50 <= len(contacts) <= 80
     reaching_senior = [
         contact for contact in contacts.values()
         if contact.escalation_level == EscalationLevel.ANALYST
         and any(step.escalation_level == EscalationLevel.SENIOR_OFFICIAL
-                for step in escalation_chain(contact, contacts))
+                for step in escalation_chain(contact, index))
     ]
     assert len(reaching_senior) >= 10
     assert all(contact.email.endswith(".example") for contact in contacts.values())

@@ -118,7 +118,25 @@ def _words(code: str) -> str:
     return code.replace("_", " ")
 
 
-def escalation_chain(contact: Contact, contacts_by_id: dict[int, Contact]) -> list[Contact]:
+class EscalationIndex:
+    """Everyone in the directory, indexed for walking escalation chains in linear time."""
+
+    def __init__(self, contacts: list[Contact]) -> None:
+        self.by_id = {contact.pk: contact for contact in contacts}
+        self.active_by_organisation: dict[int, list[Contact]] = {}
+        for contact in sorted(contacts, key=lambda c: (c.escalation_level, c.name)):
+            if contact.active:
+                self.active_by_organisation.setdefault(contact.organisation_id, []).append(
+                    contact)
+
+    def next_senior_in_organisation(self, contact: Contact, seen: set[int]) -> Contact | None:
+        for candidate in self.active_by_organisation.get(contact.organisation_id, []):
+            if candidate.escalation_level > contact.escalation_level and candidate.pk not in seen:
+                return candidate
+        return None
+
+
+def escalation_chain(contact: Contact, index: EscalationIndex) -> list[Contact]:
     """The people above `contact`, in order, up to the most senior.
 
     Follows each contact's explicit `escalates_to`; inactive people are stepped over.
@@ -129,18 +147,12 @@ def escalation_chain(contact: Contact, contacts_by_id: dict[int, Contact]) -> li
     seen = {contact.pk}
     current = contact
     while True:
-        step = contacts_by_id.get(current.escalates_to_id) if current.escalates_to_id else None
+        step = index.by_id.get(current.escalates_to_id) if current.escalates_to_id else None
         while step is not None and not step.active and step.pk not in seen:
             seen.add(step.pk)
-            step = contacts_by_id.get(step.escalates_to_id) if step.escalates_to_id else None
+            step = index.by_id.get(step.escalates_to_id) if step.escalates_to_id else None
         if step is None:
-            above = sorted(
-                (c for c in contacts_by_id.values()
-                 if c.organisation_id == current.organisation_id and c.active
-                 and c.escalation_level > current.escalation_level and c.pk not in seen),
-                key=lambda c: (c.escalation_level, c.name),
-            )
-            step = above[0] if above else None
+            step = index.next_senior_in_organisation(current, seen)
         if step is None or step.pk in seen:
             return chain
         chain.append(step)
@@ -163,7 +175,7 @@ def who_to_contact(
     phase_code = _single_tag("phase", phase)
     region = region.strip()
     everyone = list(Contact.objects.select_related("organisation"))
-    by_id = {contact.pk: contact for contact in everyone}
+    index = EscalationIndex(everyone)
 
     recommendations: list[Recommendation] = []
     for contact in everyone:
@@ -202,7 +214,7 @@ def who_to_contact(
 
     recommendations.sort(key=lambda r: (-r.score, r.contact.escalation_level, r.contact.name))
     for recommendation in recommendations:
-        recommendation.chain = escalation_chain(recommendation.contact, by_id)
+        recommendation.chain = escalation_chain(recommendation.contact, index)
 
     subject = " ".join(
         part for part in (
@@ -284,6 +296,5 @@ def directory_tags(viewer: Any) -> DirectoryTags:
 def escalation_chain_for(viewer: Any, contact: Contact) -> list[Contact]:
     """The people above `contact`, in order, up to the most senior (see `escalation_chain`)."""
     authz.require(viewer, "directory:view")
-    everyone = {c.pk: c for c in Contact.objects.select_related("organisation")}
-    everyone[contact.pk] = contact
-    return escalation_chain(contact, everyone)
+    everyone = [c for c in Contact.objects.select_related("organisation") if c.pk != contact.pk]
+    return escalation_chain(contact, EscalationIndex([*everyone, contact]))
