@@ -15,7 +15,8 @@ from civicshield.core.choices import Role
 from civicshield.directory.models import Contact, Organisation, User
 from civicshield.directory.selectors import contacts_visible_to, who_to_contact
 
-TOPICS = ["phishing", "disinformation", "voter_registration_systems", "malware", "impersonation"]
+TOPICS = ["phishing", "disinformation_narrative", "voter_registration_systems", "malware",
+          "impersonation"]
 PHASES = ["campaign", "voter_registration", "voting_operations", "counting_results"]
 REGIONS = ["", "North", "South", "East", "West"]
 

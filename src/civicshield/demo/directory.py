@@ -70,7 +70,7 @@ ORGANISATIONS: list[tuple[str, str, str, str, str, bool, str]] = [
 # more senior one.
 # name, role title, level, 24/7?, topics, phases, languages, region
 _CYBER = ["phishing", "account_compromise", "malware", "denial_of_service", "hack_and_leak"]
-_INFO = ["disinformation", "coordinated_inauthentic_behaviour", "impersonation",
+_INFO = ["disinformation_narrative", "coordinated_inauthentic_behaviour", "impersonation",
          "voter_suppression"]
 CONTACTS: dict[str, list[tuple[str, str, int, bool, list[str], list[str], list[str], str]]] = {
     "eicc": [
@@ -103,7 +103,7 @@ CONTACTS: dict[str, list[tuple[str, str, int, bool, list[str], list[str], list[s
         ("Ilario Menz", "Regional director", 2, False, [], [], ["es", "en"], "South"),
     ],
     "interior": [
-        ("Quentin Dallow", "Crisis desk officer", 1, True, ["physical_security"], [], ["en"], ""),
+        ("Quentin Dallow", "Crisis desk officer", 1, True, ["physical_security_incident"], [], ["en"], ""),
         ("Mirela Stan", "Head of crisis management", 2, True, [], [], ["en"], ""),
         ("Hester Quayle", "Deputy minister's adviser", 3, False, [], [], ["en"], ""),
     ],
@@ -116,7 +116,7 @@ CONTACTS: dict[str, list[tuple[str, str, int, bool, list[str], list[str], list[s
     ],
     "vsis": [
         ("Analyst on duty", "Foreign interference desk", 1, True,
-         ["covert_funding", "coordinated_inauthentic_behaviour"], [], ["en"], ""),
+         ["covert_foreign_funding", "coordinated_inauthentic_behaviour"], [], ["en"], ""),
         ("Margit Olander", "Head of counter-interference", 3, False, [], [], ["en"], ""),
     ],
     "police-cyber": [
@@ -127,7 +127,7 @@ CONTACTS: dict[str, list[tuple[str, str, int, bool, list[str], list[str], list[s
     ],
     "police-north": [
         ("Sgt. Olek Brandt", "Election security liaison", 1, False,
-         ["physical_security", "threats_harassment"], ["voting_operations"], ["en"], "North"),
+         ["physical_security_incident", "threats_harassment"], ["voting_operations"], ["en"], "North"),
     ],
     "peoples-left": [
         ("Ines Kavanagh", "Digital security lead", 1, False, ["phishing", "account_compromise"],
@@ -140,7 +140,7 @@ CONTACTS: dict[str, list[tuple[str, str, int, bool, list[str], list[str], list[s
         ("Ottilie Marsh", "Party chair", 3, False, [], [], ["en", "fr"], ""),
     ],
     "civic-centre": [
-        ("Anselm Grey", "Communications director", 2, False, ["disinformation", "impersonation"],
+        ("Anselm Grey", "Communications director", 2, False, ["disinformation_narrative", "impersonation"],
          ["campaign"], ["en"], ""),
         ("Beatrix Lune", "Party leader's chief of staff", 3, False, [], [], ["en"], ""),
     ],
@@ -160,11 +160,11 @@ CONTACTS: dict[str, list[tuple[str, str, int, bool, list[str], list[str], list[s
     "team-vell": [
         ("Felix Arden", "Campaign security lead", 1, True,
          ["phishing", "account_compromise", "threats_harassment", "impersonation"],
-         ["campaign", "candidate_registration"], ["en"], ""),
+         ["campaign", "party_candidate_registration"], ["en"], ""),
         ("Ramona Tiel", "Campaign manager", 2, False, [], [], ["en", "es"], ""),
     ],
     "votewatch": [
-        ("Kofi Landry", "Monitoring coordinator", 1, False, ["voter_suppression", "disinformation"],
+        ("Kofi Landry", "Monitoring coordinator", 1, False, ["voter_suppression", "disinformation_narrative"],
          ["voting_operations", "counting_results"], ["en", "fr"], ""),
         ("Miguel Arroyo", "Field manager", 2, False, ["voter_suppression"], ["voting_operations"],
          ["es", "en"], "South"),
@@ -176,13 +176,13 @@ CONTACTS: dict[str, list[tuple[str, str, int, bool, list[str], list[str], list[s
     ],
     "factdesk": [
         ("Noor Halvard", "Verification editor", 1, True,
-         ["disinformation", "impersonation", "coordinated_inauthentic_behaviour"], [],
+         ["disinformation_narrative", "impersonation", "coordinated_inauthentic_behaviour"], [],
          ["en", "fr", "es"], ""),
-        ("Ezra Collins", "Night verification desk", 1, True, ["disinformation"], [], ["en"], ""),
+        ("Ezra Collins", "Night verification desk", 1, True, ["disinformation_narrative"], [], ["en"], ""),
         ("Cyril Maddox", "Editor in chief", 2, False, [], [], ["en"], ""),
     ],
     "vpb": [
-        ("Annika Dross", "Standards editor", 2, False, ["disinformation"], [], ["en", "fr"], ""),
+        ("Annika Dross", "Standards editor", 2, False, ["disinformation_narrative"], [], ["en", "fr"], ""),
     ],
     "chirp": [
         ("Trust and Safety escalations", "Election integrity team", 1, True,
@@ -193,12 +193,12 @@ CONTACTS: dict[str, list[tuple[str, str, int, bool, list[str], list[str], list[s
     ],
     "friendnet": [
         ("Election response desk", "Integrity operations", 1, True,
-         ["coordinated_inauthentic_behaviour", "voter_suppression", "disinformation"], [],
+         ["coordinated_inauthentic_behaviour", "voter_suppression", "disinformation_narrative"], [],
          ["en", "es"], ""),
         ("Jonas Ekberg", "Head of election integrity", 2, False, [], [], ["en"], ""),
     ],
     "streamly": [
-        ("Partner support", "Policy enforcement", 1, False, ["disinformation", "impersonation"],
+        ("Partner support", "Policy enforcement", 1, False, ["disinformation_narrative", "impersonation"],
          [], ["en"], ""),
     ],
     "bastion": [
@@ -213,10 +213,10 @@ CONTACTS: dict[str, list[tuple[str, str, int, bool, list[str], list[str], list[s
         ("Tamsin Roe", "Research fellow", 1, False, ["coordinated_inauthentic_behaviour"], [],
          ["en"], ""),
         ("Dr. Ambrose Kell", "Research director", 2, False,
-         ["coordinated_inauthentic_behaviour", "disinformation"], [], ["en", "fr"], ""),
+         ["coordinated_inauthentic_behaviour", "disinformation_narrative"], [], ["en", "fr"], ""),
     ],
     "portvale-lab": [
-        ("Dr. Lucia Ferran", "Media lab lead", 1, False, ["disinformation"], [], ["es", "en"],
+        ("Dr. Lucia Ferran", "Media lab lead", 1, False, ["disinformation_narrative"], [], ["es", "en"],
          "South"),
     ],
     "reom": [
@@ -225,7 +225,7 @@ CONTACTS: dict[str, list[tuple[str, str, int, bool, list[str], list[str], list[s
     ],
     "cdeso": [
         ("Elodie Marchetti", "Election support officer", 1, False, ["legal_regulatory_change"],
-         ["legal_framework", "planning_budgeting", "training_education"], ["fr", "en"], ""),
+         ["legal_framework", "planning_budgeting", "training_voter_education"], ["fr", "en"], ""),
         ("Stefan Iverholt", "Programme director", 3, False, [], [], ["en"], ""),
     ],
 }

@@ -35,6 +35,11 @@ def organisations_visible_to(
     return queryset.order_by("name")
 
 
+def coordinating_organisation() -> Organisation | None:
+    """The organisation that runs this instance (not a secret: the public writes to it)."""
+    return Organisation.objects.filter(is_coordinator=True).first()
+
+
 def organisation_for(viewer: Any, slug: str) -> Organisation:
     """The organisation with this slug, or NotFound."""
     authz.require(viewer, "directory:view")
@@ -266,7 +271,7 @@ def organisations_for_action(viewer: Any, action: str) -> list[Organisation]:
     organisations = list(Organisation.objects.order_by("name"))
     by_id = {organisation.pk: organisation for organisation in organisations}
     for organisation in organisations:
-        organisation.parent = by_id.get(organisation.parent_id)  # type: ignore[misc]
+        organisation.parent = by_id.get(organisation.parent_id)
     return [organisation for organisation in organisations
             if authz.can(viewer, action, organisation)]
 

@@ -1,0 +1,66 @@
+"""Real-browser tests: Playwright's sync API driving the system Chromium against live_server.
+
+Run with `pytest tests/e2e`. Without /usr/bin/chromium the browser modules are skipped,
+unless CIVICSHIELD_REQUIRE_BROWSER=1 (CI), in which case they fail.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM would otherwise
+# refuse to run from it (SynchronousOnlyOperation) when the test arranges data.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+def require_chromium() -> None:
+    """Call at module level: skip the module without Chromium, or fail when it is required."""
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is not installed: the real-browser tests need the system Chromium"
+    if os.environ.get("CIVICSHIELD_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (CIVICSHIELD_REQUIRE_BROWSER=1)", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
+# Per module, not per session: while Playwright is open its event loop counts as running,
+# and the rest of the suite should not run under it.
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any, transactional_db: Any) -> Iterator[Any]:
+    """A fresh browser context per test; fails the test on any console error (CSP included)."""
+    context = browser.new_context(base_url=live_server.url, locale="en-GB",
+                                  viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    # The site has no favicon yet; the browser's automatic request would log a 404 error.
+    page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], f"browser console errors: {errors}"
