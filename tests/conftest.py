@@ -25,9 +25,10 @@ def _fresh_axes(settings: Any) -> None:
 
 
 def login(client: Client, user: Any) -> Client:
-    """Sign `user` in through the real sign-in page, passing the second factor if the role needs it."""
-    response = client.post("/accounts/login/", {"username": user.username,
-                                                "password": factories.PASSWORD})
+    """Sign `user` in through the sign-in page, and the second factor if the role needs it."""
+    response = client.post(
+        "/accounts/login/", {"username": user.username, "password": factories.PASSWORD}
+    )
     assert response.status_code == 302, response.content[:500]
     if user.role in (Role.ADMIN, Role.COORDINATOR, Role.PANEL):
         from django_otp.oath import totp
@@ -58,3 +59,12 @@ def api_client_for() -> Any:
         return Client(headers={"Authorization": f"Bearer {secret}"})
 
     return make
+
+
+@pytest.fixture
+def vocabulary() -> None:
+    """The built-in vocabularies (phases, information types, TLP, glossary), as on any install."""
+    from civicshield.core.authz import OPERATOR
+    from civicshield.vocab.services import load_builtin_vocabularies
+
+    load_builtin_vocabularies(actor=OPERATOR, include_sources=False)

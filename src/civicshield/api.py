@@ -121,12 +121,16 @@ def _register_routers() -> None:
     from civicshield.core.api import router as core_router
     from civicshield.directory.api import router as directory_router
     from civicshield.readiness.api import router as readiness_router
+    from civicshield.reports.api import router as reports_router
+    from civicshield.sharing.api import router as sharing_router
     from civicshield.vocab.api import router as vocab_router
 
     api.add_router("/", core_router)
     api.add_router("/", directory_router)
     api.add_router("/", vocab_router)
     api.add_router("/", readiness_router)
+    api.add_router("/", sharing_router)
+    api.add_router("/", reports_router)
 
 
 _register_routers()

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "civicshield.vocab",
     "civicshield.directory",
     "civicshield.readiness",
+    "civicshield.sharing",
+    "civicshield.reports",
     "civicshield.portal",
 ]
 
@@ -246,6 +248,11 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = DATA_DIR / "media"
+# Attachments live under MEDIA_ROOT but are never served from a public URL: only through
+# the access layer. Limit per file:
+CIVICSHIELD_MAX_ATTACHMENT_BYTES = int(os.environ.get("CIVICSHIELD_MAX_ATTACHMENT_MB", "10")) * (
+    1024 * 1024
+)
 
 # --- API ----------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

@@ -12,6 +12,8 @@ urlpatterns = [
     path("app/", include("civicshield.core.urls")),
     path("app/directory/", include("civicshield.directory.urls")),
     path("app/vocab/", include("civicshield.vocab.urls")),
+    path("app/reports/", include("civicshield.reports.urls")),
+    path("app/sharing/", include("civicshield.sharing.urls")),
     path("app/elections/", include("civicshield.readiness.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

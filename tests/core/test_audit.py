@@ -25,19 +25,25 @@ def test_a_service_write_records_exactly_one_entry_with_actor_and_surface() -> N
     organisation = make_organisation(slug="home")
     analyst = make_user(Role.ANALYST, organisation=organisation)
     with audit.surface(Surface.API):
-        contact = services.create_contact(actor=analyst, organisation=organisation,
-                                          name="Ana Example")
+        contact = services.create_contact(
+            actor=analyst, organisation=organisation, name="Ana Example"
+        )
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.surface, entry.actor, entry.organisation_slug) == (
-        "contact.create", "api", analyst, "home")
+        "contact.create",
+        "api",
+        analyst,
+        "home",
+    )
     assert entry.object_id == str(contact.pk)
 
 
 def test_a_failed_write_leaves_neither_the_change_nor_an_entry() -> None:
     organisation = make_organisation()
     with pytest.raises(ValidationError) as error:
-        services.create_contact(actor=OPERATOR, organisation=organisation, name="Bad",
-                                timezone="Mars/Olympus")
+        services.create_contact(
+            actor=OPERATOR, organisation=organisation, name="Bad", timezone="Mars/Olympus"
+        )
     assert "timezone" in error.value.message_dict
     assert not Contact.objects.exists()
     assert not AuditEntry.objects.exists()

@@ -65,10 +65,10 @@ def test_demo_has_one_account_per_role_and_every_documented_login_works(client: 
     assert User.objects.filter(username="coordinator", organisation__is_coordinator=True).exists()
 
 
-def test_demo_shows_the_gap_in_northern_voter_registration_cover() -> None:
+def test_demo_shows_the_gap_in_northern_election_technology_cover() -> None:
     load_demo()
     viewer = User.objects.get(username="viewer")
-    result = who_to_contact(viewer, topic="voter_registration_systems",
+    result = who_to_contact(viewer, topic="election_technology_vulnerability",
                             phase="voter_registration", region="North")
     assert result.recommendations[0].contact.coverage_region == "North"
     assert any("No 24/7 contact" in gap for gap in result.gaps)

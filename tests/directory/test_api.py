@@ -127,6 +127,7 @@ def test_unknown_organisation_is_a_404(api_client_for: Any) -> None:
     assert client.get("/api/v1/organisations/nowhere").status_code == 404
 
 
+@pytest.mark.usefixtures("vocabulary")
 def test_analyst_manages_contacts_of_their_own_organisation(api_client_for: Any) -> None:
     home = make_organisation(slug="home")
     client = api_client_for(make_user(Role.ANALYST, organisation=home))
@@ -141,6 +142,10 @@ def test_analyst_manages_contacts_of_their_own_organisation(api_client_for: Any)
     assert body["email"] == "ana@home.veridia.example"
     assert body["phone"] == "+442079460123"
     assert body["topics"] == ["phishing", "hack_and_leak"]
+    unknown = _post(client, "/api/v1/contacts", {"organisation": "home", "name": "X",
+                                                 "phases": ["coronation"]})
+    assert unknown.status_code == 422
+    assert "coronation" in unknown.json()["errors"]["phases"][0]
     contact_id = body["id"]
     assert _patch(client, f"/api/v1/contacts/{contact_id}",
                   {"role_title": "Duty analyst"}).json()["role_title"] == "Duty analyst"

@@ -19,6 +19,8 @@ _MANAGERS: dict[str, Scope] = {Role.ADMIN: "any", Role.COORDINATOR: "any"}
 
 PERMISSIONS: dict[str, dict[str, Scope]] = {
     "directory:view": _ALL_ROLES,
+    "vocab:view": _ALL_ROLES,
+    "election:view": _ALL_ROLES,
     "organisation:create": _MANAGERS,
     "organisation:change": _MANAGERS,
     "organisation:verify": _MANAGERS,
@@ -28,6 +30,14 @@ PERMISSIONS: dict[str, dict[str, Scope]] = {
     "contact:import": _MANAGERS,
     "contact:export": _MANAGERS,
     "audit:view": _MANAGERS,
+    "sharing_group:manage": _MANAGERS,
+    "report:create": {**_MANAGERS, Role.ANALYST: "any", Role.CONTRIBUTOR: "any"},
+    "report:change": {**_MANAGERS, Role.ANALYST: "own_organisation"},
+    "report:triage": {**_MANAGERS, Role.ANALYST: "own_organisation"},
+    "report:comment": {**_MANAGERS, Role.ANALYST: "any", Role.CONTRIBUTOR: "any",
+                       Role.PANEL: "any"},
+    "report:override_agreement": {**_MANAGERS, Role.ANALYST: "own_organisation"},
+    "agreement:manage": _MANAGERS,
     "token:manage_own": _ALL_ROLES,
     "backoffice:access": {Role.ADMIN: "any"},
 }
@@ -66,7 +76,11 @@ def _organisation_of(resource: Any) -> Any:
     # An organisation is its own scope; anything else names the organisation it belongs to.
     if getattr(resource, "_meta", None) is not None and resource._meta.model_name == "organisation":
         return resource
-    return getattr(resource, "organisation", None)
+    for attribute in ("organisation", "owner_organisation"):
+        organisation = getattr(resource, attribute, None)
+        if organisation is not None:
+            return organisation
+    return None
 
 
 def _within(actor_organisation: Any, organisation: Any) -> bool:

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicshield.core.choices import Surface
+from civicshield.core.markings import TLP
 
 
 class AuditEntry(models.Model):
@@ -66,3 +67,38 @@ class ApiToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class Shareable(models.Model):
+    """What every record shared between organisations carries: a TLP marking and an audience.
+
+    Who may see it is decided by `core.access.visible_to` alone (DESIGN.md, "Markings and
+    audiences"); the fields below are its input and nothing else reads them to decide.
+    """
+
+    tlp = models.CharField(max_length=12, choices=TLP.choices, default=TLP.AMBER, db_index=True)
+    owner_organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+",
+        help_text=_("The organisation that shared it; it always sees it, unless TLP:RED."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    audience_organisations = models.ManyToManyField(
+        "directory.Organisation", blank=True, related_name="+",
+        help_text=_("AMBER: these and their sub-organisations; AMBER+STRICT: these only."),
+    )
+    audience_groups = models.ManyToManyField("sharing.SharingGroup", blank=True, related_name="+")
+    audience_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+",
+        help_text=_("TLP:RED: the named individuals."),
+    )
+    disclose_recipients = models.BooleanField(
+        default=False, help_text=_("Show recipients who else received it."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True

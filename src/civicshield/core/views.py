@@ -44,9 +44,13 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    # The dashboard gathers what the domain apps offer, through their selectors.
+    from civicshield.readiness.selectors import live_phases_today
+
     return render(request, "core/dashboard.html", {
         "can_view_audit": authz.can(request.user, "audit:view"),
         "needs_second_factor": authz.needs_second_factor(request.user),
+        "live_phases": live_phases_today(request.user),
     })
 
 

@@ -14,6 +14,8 @@ from django.db import transaction
 from civicshield.core import audit, authz
 from civicshield.core.choices import Surface
 from civicshield.demo import directory as demo_directory
+from civicshield.readiness.demo import load_demo_election
+from civicshield.vocab.services import load_builtin_vocabularies
 
 Progress = Callable[[str, int, int], None]
 
@@ -43,16 +45,14 @@ def load_demo(*, progress: Progress | None = None) -> DemoSummary:
     if demo_is_loaded():
         return DemoSummary(False, *demo_directory.counts())
     with audit.surface(Surface.CLI), transaction.atomic():
+        # The demo's records are tagged with the built-in vocabulary; load it if absent.
+        load_builtin_vocabularies(actor=authz.OPERATOR, include_sources=False)
         demo_directory.load(actor=authz.OPERATOR, progress=progress)
         _load_election(progress)
     return DemoSummary(True, *demo_directory.counts())
 
 
 def _load_election(progress: Progress | None) -> None:
-    try:
-        from civicshield.readiness.demo import load_demo_election
-    except ImportError:  # the elections app arrived later than the directory
-        return
     if progress:
         progress("election calendar", 0, 1)
     load_demo_election()

@@ -14,7 +14,14 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    list_display = ("name", "organisation", "role_title", "escalation_level", "availability", "active")
+    list_display = (
+        "name",
+        "organisation",
+        "role_title",
+        "escalation_level",
+        "availability",
+        "active",
+    )
     list_filter = ("escalation_level", "availability", "active")
     search_fields = ("name", "email", "organisation__name")
     raw_id_fields = ("escalates_to",)
@@ -24,4 +31,7 @@ class ContactAdmin(admin.ModelAdmin):
 class CivicShieldUserAdmin(UserAdmin):
     list_display = ("username", "organisation", "role", "is_active", "last_login")
     list_filter = ("role", "is_active")
-    fieldsets = (*UserAdmin.fieldsets, ("Civic Shield", {"fields": ("organisation", "role", "preferred_language")}))
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("Civic Shield", {"fields": ("organisation", "role", "preferred_language")}),
+    )

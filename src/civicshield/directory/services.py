@@ -96,11 +96,33 @@ def update_organisation(
 # --- Contacts -----------------------------------------------------------------
 
 
+# Contacts are tagged with the shared vocabulary: topics are information types, phases are
+# electoral-cycle phases (vocabulary slug, and an example for the error message).
+_TAG_VOCABULARIES = {"topics": ("information-types", "phishing"),
+                     "phases": ("phases", "voter_registration")}
+
+
+def _check_vocabulary(name: str, codes: list[str]) -> None:
+    from civicshield.vocab.selectors import terms_visible_to
+
+    vocabulary, example = _TAG_VOCABULARIES[name]
+    known = set(terms_visible_to(authz.OPERATOR, vocabularies=[vocabulary],
+                                 include_deprecated=True)
+                .filter(code__in=codes).values_list("code", flat=True))
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise ValidationError({name: _("Unknown %(what)s: %(codes)s. Use the codes of the "
+                                       "shared vocabulary, such as %(example)s.")
+                               % {"what": name, "codes": ", ".join(unknown),
+                                  "example": example}})
+
+
 def _normalise_contact_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     cleaned = dict(fields)
     for name in ("topics", "phases"):
         if name in cleaned:
             cleaned[name] = normalise.tags(name, cleaned[name] or [])
+            _check_vocabulary(name, cleaned[name])
     if "languages" in cleaned:
         cleaned["languages"] = normalise.languages(cleaned["languages"] or [])
     if "phone" in cleaned:

@@ -1,8 +1,168 @@
-"""The public site. For now a landing page; notices, methods and the toolkit come later."""
+"""The public site: the landing page and the report-a-concern form.
 
-from django.http import HttpRequest, HttpResponse
+Nothing here needs an account, and nothing here acts as one: a public tip is stored by
+`reports.services.submit_public_tip`, which takes no actor, whoever is signed in.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import get_usage
+
+from civicshield.directory.selectors import coordinating_organisation
+from civicshield.portal.forms import ConcernForm
+from civicshield.reports import services as report_services
+
+logger = logging.getLogger(__name__)
+
+# Per client address (IPv4 /32, IPv6 /64), counted in the default cache. The default
+# LocMemCache counts per process: enough for one server; several need a shared cache.
+REPORT_RATE = "5/10m"
+REPORT_RATE_GROUP = "portal.report_concern"
+# Far above what the form's limits allow (5,000 characters, percent-encoded), far below
+# what would cost us to read.
+MAX_BODY_BYTES = 128 * 1024
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html")
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.content_type == "application/json"
+
+
+def _json_error(detail: str, errors: dict[str, list[str]] | None = None, *,
+                status: int) -> JsonResponse:
+    # The same error body as the REST API (civicshield.api).
+    return JsonResponse({"detail": detail, "errors": errors or {}}, status=status)
+
+
+def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
+    if _wants_json(request):
+        response: HttpResponse = _json_error(
+            _("Too many reports from your connection. Please try again in a few minutes."),
+            status=429)
+    else:
+        response = render(request, "portal/report_limited.html",
+                          {"minutes": max(1, (retry_after + 59) // 60)}, status=429)
+    response["Retry-After"] = str(max(1, retry_after))
+    return response
+
+
+def _rate_limited(request: HttpRequest) -> HttpResponse | None:
+    """Count this post against the client's address; a 429 answer once over the rate."""
+    usage = get_usage(request, group=REPORT_RATE_GROUP, key="ip", rate=REPORT_RATE,
+                      method="POST", increment=True)
+    if usage is None or not usage["should_limit"]:
+        return None
+    return _too_many(request, usage["time_left"])
+
+
+def _store(form: ConcernForm) -> str:
+    """Store the tip and return its reference. A filled honeypot stores nothing and gets a
+    reference of the same shape, so the sender cannot tell it was caught."""
+    if form.is_spam():
+        logger.info("A public tip was discarded: the honeypot field was filled.")
+        return report_services.new_reference()
+    report = report_services.submit_public_tip(
+        description=form.tip_description(), contact=form.cleaned_data["contact"])
+    return report.reference
+
+
+def _apply_errors(form: ConcernForm, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+def _thanks(request: HttpRequest, reference: str) -> HttpResponse:
+    return render(request, "portal/report_thanks.html", {
+        "reference": reference, "coordinator": coordinating_organisation(),
+    })
+
+
+@csrf_protect
+def _report_form(request: HttpRequest) -> HttpResponse:
+    form = ConcernForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reference = _store(form)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return _thanks(request, reference)
+    return render(request, "portal/report.html", {"form": form},
+                  status=400 if form.errors else 200)
+
+
+def _report_json(request: HttpRequest) -> HttpResponse:
+    # Read with the CSRF exemption of `report_concern`: what this path does, anyone can do
+    # without a cookie, so it never looks at request.user or the session.
+    try:
+        payload = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return _json_error(_("The body is not valid JSON."), status=400)
+    if not isinstance(payload, dict):
+        return _json_error(_("Send a JSON object: {\"description\": ..., \"contact\": ...}."),
+                           status=400)
+    fields = ("description", "where_when", "contact", "website")
+    wrong = {name: [_("This must be text.")] for name in fields
+             if name in payload and not isinstance(payload[name], str)}
+    if wrong:
+        return _json_error(f"{next(iter(wrong))}: {_('This must be text.')}", wrong, status=422)
+    form = ConcernForm({name: payload[name] for name in fields if name in payload})
+    if form.is_valid():
+        try:
+            return JsonResponse({"reference": _store(form)}, status=201)
+        except ValidationError as error:
+            _apply_errors(form, error)
+    errors = {field: [str(message) for message in messages]
+              for field, messages in form.errors.items()}
+    first_field, first_messages = next(iter(errors.items()))
+    return _json_error(f"{first_field}: {first_messages[0]}", errors, status=422)
+
+
+# Exempt from the CSRF middleware so that scripts can post JSON; `_report_form` puts the
+# protection back for the HTML form. CSRF guards the authority a browser's cookies carry.
+# The JSON path carries none: it stores an anonymous tip, exactly what anyone may do with
+# no cookie at all, and never acts as the signed-in user (no request.user, no session).
+# Browsers cannot send application/json across sites without a CORS preflight, which
+# this site never grants; a cross-site "simple" post (form-encoded or text/plain) takes
+# the HTML path, where the token is required.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def report_concern(request: HttpRequest) -> HttpResponse:
+    """The public report-a-concern form at /report/, also answering JSON posts.
+
+    No login. Every post counts against the client's address (REPORT_RATE); the sixth
+    within ten minutes gets 429. A stored tip is TLP:AMBER+STRICT for the coordinator.
+    """
+    if request.method == "POST":
+        limited = _rate_limited(request)
+        if limited is not None:
+            return limited
+        if _content_length(request) > MAX_BODY_BYTES:
+            if _wants_json(request):
+                return _json_error(_("The report is too large."), status=413)
+            return render(request, "portal/report.html", {
+                "form": ConcernForm(), "too_large": True}, status=413)
+        if _wants_json(request):
+            return _report_json(request)
+    return _report_form(request)

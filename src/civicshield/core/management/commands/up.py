@@ -60,20 +60,25 @@ class Command(CivicShieldCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
         parser.add_argument("--port", type=port_number, default=8000, help="Port to listen on.")
-        parser.add_argument("--no-demo", action="store_true",
-                            help="Do not load the demo election.")
-        parser.add_argument("--threads", type=int, default=THREADS,
-                            help=f"Worker threads (default {THREADS}).")
+        parser.add_argument("--no-demo", action="store_true", help="Do not load the demo election.")
+        parser.add_argument(
+            "--threads", type=int, default=THREADS, help=f"Worker threads (default {THREADS})."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             reasons = unsafe_production_settings()
             if reasons:
-                raise fail("Refusing to start in production (CIVICSHIELD_ENV=production):\n  "
-                           + "\n  ".join(reasons))
+                raise fail(
+                    "Refusing to start in production (CIVICSHIELD_ENV=production):\n  "
+                    + "\n  ".join(reasons)
+                )
         verbosity = options["verbosity"]
         with self._status("Applying database migrations…"):
             call_command("migrate", interactive=False, verbosity=max(0, verbosity - 1))
+        with self._status("Loading the shared vocabularies…"):
+            # Idempotent: a release already loaded is recognised by its digest and skipped.
+            call_command("load_vocab", verbosity=max(0, verbosity - 1))
         with self._status("Collecting static files…"):
             call_command("collectstatic", interactive=False, verbosity=max(0, verbosity - 1))
 
@@ -97,10 +102,14 @@ class Command(CivicShieldCommand):
 
         from civicshield.wsgi import application
 
-        server = create_server(application, host=host, port=port, threads=threads,
-                               ident="civicshield")
-        shown_host = (f"[{server.effective_host}]" if ":" in str(server.effective_host)
-                      else server.effective_host)
+        server = create_server(
+            application, host=host, port=port, threads=threads, ident="civicshield"
+        )
+        shown_host = (
+            f"[{server.effective_host}]"
+            if ":" in str(server.effective_host)
+            else server.effective_host
+        )
         address = f"http://{shown_host}:{server.effective_port}/"
         self.stdout.write(f"Civic Shield is running at {address}  (Ctrl+C to stop)")
         if demo is not None:

@@ -1,0 +1,61 @@
+"""Sharing groups over the API."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from civicshield.core.errors import NotFound
+from civicshield.directory.selectors import organisation_for
+from civicshield.sharing import selectors, services
+
+router = Router(tags=["sharing"])
+
+
+class SharingGroupOut(Schema):
+    slug: str
+    name: str
+    description: str
+    organisations: list[str]
+
+    @staticmethod
+    def resolve_organisations(group: Any) -> list[str]:
+        return sorted(o.slug for o in group.organisations.all())
+
+
+class SharingGroupIn(Schema):
+    slug: str
+    name: str
+    description: str = ""
+    organisations: list[str] = []
+
+
+def organisations_from_slugs(viewer: Any, field: str, slugs: list[str]) -> list[Any]:
+    """Resolve slugs to organisations, or a ValidationError naming the unknown ones."""
+    found, unknown = [], []
+    for slug in slugs:
+        try:
+            found.append(organisation_for(viewer, slug))
+        except NotFound:
+            unknown.append(slug)
+    if unknown:
+        raise ValidationError({field: f"Unknown organisations: {', '.join(unknown)}."})
+    return found
+
+
+@router.get("/sharing-groups", response=list[SharingGroupOut])
+@paginate(LimitOffsetPagination)
+def list_sharing_groups(request: HttpRequest) -> Any:
+    return selectors.sharing_groups_visible_to(request.user)
+
+
+@router.post("/sharing-groups", response={201: SharingGroupOut})
+def create_sharing_group(request: HttpRequest, payload: SharingGroupIn) -> Any:
+    organisations = organisations_from_slugs(request.user, "organisations",
+                                             payload.organisations)
+    group = services.create_sharing_group(
+        actor=request.user, slug=payload.slug, name=payload.name,
+        description=payload.description, organisations=organisations)
+    return Status(201, group)

@@ -1,0 +1,37 @@
+"""Back-office views of the vocabularies: read-only, since terms change only by import."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from civicshield.vocab.models import Release, Term, Vocabulary
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Vocabulary)
+class VocabularyAdmin(ReadOnlyAdmin):
+    list_display = ("slug", "name", "source", "current_release")
+
+
+@admin.register(Release)
+class ReleaseAdmin(ReadOnlyAdmin):
+    list_display = ("vocabulary", "label", "imported_at", "added", "changed", "deprecated")
+
+
+@admin.register(Term)
+class TermAdmin(ReadOnlyAdmin):
+    list_display = ("vocabulary", "code", "name", "kind", "deprecated", "replaced_by")
+    list_filter = ("vocabulary", "kind", "deprecated")
+    search_fields = ("code", "name")
+    list_select_related = ("vocabulary", "replaced_by")
