@@ -215,6 +215,7 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path: Path) -> None:
         "CIVICSHIELD_DATA_DIR": str(tmp_path),
     }
     env.pop("CIVICSHIELD_DEBUG", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "-m", "civicshield.cli", "check", "--deploy", "--fail-level", "WARNING"],
         env=env, capture_output=True, text=True, timeout=120, check=False,

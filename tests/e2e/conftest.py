@@ -13,15 +13,22 @@ from typing import Any
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM would otherwise
-# refuse to run from it (SynchronousOnlyOperation) when the test arranges data.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _orm_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API runs an event loop in this thread; Django's ORM would otherwise
+    refuse to run from it (SynchronousOnlyOperation) when a test arranges or flushes data.
+    Set for the browser modules only (module scope outlives each test's database teardown),
+    so that nothing else in the suite runs with the guard off."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 def require_chromium() -> None:

@@ -14,7 +14,6 @@ from tests import factories
 from tests.vocab.helpers import load_builtin
 
 CHROMIUM = Path("/usr/bin/chromium")
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
 
 pytestmark = [
     pytest.mark.browser,

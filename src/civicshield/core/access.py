@@ -170,3 +170,30 @@ def may_see_recipients(viewer: Any, record: Any) -> bool:
         record.disclose_recipients or record.created_by_id == who.user_id
         or record.owner_organisation_id == who.organisation_id or who.is_coordinator
     )
+
+
+def seen_by_no_one_else(record: Any, *, than: Any) -> bool:
+    """True when everyone who may see `record` may also see `than`.
+
+    Asked before moving content of `than` into `record` (merging duplicates): otherwise the
+    content would reach people its own marking keeps it from. Checked for the public, for
+    a newcomer to every organisation (accounts not created yet count too) and for every
+    active account — exact under the rules above, and affordable because merges are rare.
+    """
+    from django.contrib.auth import get_user_model
+
+    from civicshield.directory.models import Organisation
+
+    model = type(record)
+    pair = model._default_manager.filter(pk__in=[record.pk, than.pk])
+    newcomer = 0  # no account has this id: only organisation-wide rules apply to it
+    viewers = [Viewer.anonymous()]
+    viewers += [Viewer._for_member(newcomer, organisation)
+                for organisation in Organisation.objects.all()]
+    viewers += [Viewer.of(user) for user in
+                get_user_model().objects.filter(is_active=True).select_related("organisation")]
+    for viewer in viewers:
+        seen = set(visible_to(viewer, pair).values_list("pk", flat=True))
+        if record.pk in seen and than.pk not in seen:
+            return False
+    return True

@@ -246,7 +246,8 @@ REPORTS: list[DemoReport] = [
             _domain(SHARED_DOMAIN),
             _observable("url", "https://login.vote-info-veridia.com/owa/"),
             _observable("ipv4", "203.0.113.45"),
-            _observable("sha256", "9f2c1a7e4b3d8c6f0a1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6e5f4a3b2"),
+            _observable("sha256",
+                        "9f2c1a7e4b3d8c6f0a1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6e5f4a3b2"),
         ]),
     DemoReport(
         "green-path", 27.2, "Staff sent fake password-reset e-mails — no one entered a password",
@@ -290,7 +291,8 @@ REPORTS: list[DemoReport] = [
         victims=[TEAM_VELL],
         observables=[
             _observable("email", "debates@vpb-veridia-invites.example"),
-            _observable("sha256", "4d7e9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f"),
+            _observable("sha256",
+                        "4d7e9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f"),
         ]),
     DemoReport(
         "heritage", 20.4, "Regional video channel taken over and used to post false claims",
@@ -530,7 +532,8 @@ PUBLIC_TIPS: list[tuple[str, str]] = [
 ]
 
 
-def _reporters(actor: Any, organisations: dict[str, Organisation]) -> dict[str, User]:
+def _reporters(actor: Any, organisations: dict[str, Organisation],
+               progress: Progress | None) -> dict[str, User]:
     """One account per reporting organisation, by slug; created (analyst, generated
     password) where the demo has none. The police cybercrime unit's is named in RED reports."""
     needed = {report.organisation for report in REPORTS} | {"police-cyber"}
@@ -538,13 +541,15 @@ def _reporters(actor: Any, organisations: dict[str, Organisation]) -> dict[str, 
     existing = {user.username: user
                 for user in User.objects.filter(username__in=list(usernames.values()))}
     reporters: dict[str, User] = {}
-    for slug in sorted(needed):
+    for done, slug in enumerate(sorted(needed), start=1):
         user = existing.get(usernames[slug])
         if user is None:
             user = directory_services.create_user(
                 actor=actor, username=usernames[slug], organisation=organisations[slug],
                 role=Role.ANALYST, email=f"{usernames[slug]}@{slug}.veridia.example").user
         reporters[slug] = user
+        if progress:
+            progress("reporting accounts", done, len(needed))
     return reporters
 
 
@@ -594,7 +599,7 @@ def load(*, actor: Any, progress: Progress | None = None) -> None:
         if progress:
             progress("sharing agreements", done, len(AGREEMENTS))
 
-    reporters = _reporters(actor, organisations)
+    reporters = _reporters(actor, organisations, progress)
     accounts = {user.username: user for user in reporters.values()}
     techniques = _known_techniques(actor)
     now = timezone.now()

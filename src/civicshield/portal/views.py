@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render

@@ -53,6 +53,11 @@ class Victim(models.Model):
     name = models.CharField(max_length=200, blank=True)
     region = models.CharField(max_length=100, blank=True)
     consent = models.CharField(max_length=10, choices=Consent.choices, default=Consent.PRIVATE)
+    recorded_by = models.ForeignKey(
+        "directory.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text=_("The organisation that described this victim; it knows "
+                                      "who they are."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -3,7 +3,8 @@
 - public: anyone sees who they are;
 - partners: members of the community see who they are, the public does not;
 - private: partners see only a description ("a candidate in the North region"); the
-  coordinating organisation and the victim's own organisation see the identity.
+  coordinating organisation, the victim's own organisation and the organisation that
+  described the victim see the identity.
 """
 
 from __future__ import annotations
@@ -50,8 +51,13 @@ def may_identify(viewer: Any, victim: Victim) -> bool:
         return True
     if victim.consent == Consent.PARTNERS:
         return who.is_member
-    return who.is_coordinator or (
-        victim.organisation_id is not None and victim.organisation_id == who.organisation_id)
+    if who.organisation_id is None:
+        return False
+    return (
+        who.is_coordinator
+        or victim.organisation_id == who.organisation_id
+        or victim.recorded_by_id == who.organisation_id
+    )
 
 
 def view_of(viewer: Any, victim: Victim) -> VictimView:

@@ -37,6 +37,11 @@ def reports_visible_to(
     if outcome:
         queryset = queryset.filter(outcome=outcome)
     if victim:
+        # Filtering by a victim the viewer may not identify would link the reports that
+        # concern them, which redaction exists to prevent: such a filter matches nothing.
+        record = Victim.objects.select_related("organisation").filter(pk=victim).first()
+        if record is None or not may_identify(viewer, record):
+            return queryset.none()
         queryset = queryset.filter(victims__pk=victim)
     if organisation:
         queryset = queryset.filter(owner_organisation__slug=organisation)

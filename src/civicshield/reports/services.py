@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicshield.core import audit, authz
+from civicshield.core import access, audit, authz
 from civicshield.core.markings import TLP, is_wider
 from civicshield.reports import observables as observable_rules
 from civicshield.reports.choices import (
@@ -37,6 +37,7 @@ from civicshield.sharing.selectors import agreements_covering
 
 # How far in the future an observation time may lie (clock skew between partners).
 FUTURE_TOLERANCE = timedelta(minutes=10)
+MAX_OBSERVABLE_LENGTH = 2048  # Observable.value
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
@@ -146,6 +147,11 @@ def _normalised_observables(errors: _Errors, given: Sequence[Mapping[str, str]]
         except observable_rules.InvalidObservable as problem:
             errors.add(f"observables[{position}].value", str(problem))
             continue
+        if len(canonical) > MAX_OBSERVABLE_LENGTH:
+            errors.add(f"observables[{position}].value",
+                       _("%(type)s: longer than %(max)s characters.")
+                       % {"type": kind, "max": MAX_OBSERVABLE_LENGTH})
+            continue
         if (kind, canonical) not in result:
             result.append((kind, canonical))
     return result
@@ -181,9 +187,13 @@ def _victims(errors: _Errors, actor: Any, given: Sequence[Mapping[str, Any]]) ->
             if not name:
                 errors.add(f"victims[{position}].name", _("Describe the victim."))
                 continue
-            victim = Victim.objects.filter(kind=kind, name__iexact=name,
-                                           region__iexact=region).first() or Victim(
-                kind=kind, name=name, region=region, consent=consent)
+            # A described person is matched only among those the same organisation
+            # recorded: matching across organisations would tell a reporter that other
+            # reports concern the person they named.
+            recorder = getattr(actor, "organisation", None)
+            victim = Victim.objects.filter(kind=kind, name__iexact=name, region__iexact=region,
+                                           recorded_by=recorder).first() or Victim(
+                kind=kind, name=name, region=region, consent=consent, recorded_by=recorder)
         # A report can narrow what may be disclosed of a victim, never widen it.
         if victim.pk and _consent_width(consent) < _consent_width(victim.consent):
             victim.consent = consent
@@ -344,6 +354,12 @@ def assign_reports(*, actor: Any, reports: Sequence[Report], assignee: Any) -> i
         authz.require(actor, "report:triage", report)
     if assignee is not None and not authz.can(assignee, "report:triage"):
         raise ValidationError({"assignee": _("This person cannot triage reports.")})
+    if assignee is not None:
+        hidden = [r.reference for r in reports if not access.can_see(assignee, r)]
+        if hidden:
+            raise ValidationError({"assignee": _("%(name)s may not see %(references)s.")
+                                   % {"name": assignee.get_username(),
+                                      "references": ", ".join(hidden)}})
     with transaction.atomic():
         count = Report.objects.filter(pk__in=[r.pk for r in reports]).update(
             assignee=assignee, updated_at=timezone.now())
@@ -361,6 +377,12 @@ def merge_duplicates(*, actor: Any, primary: Report, duplicates: Sequence[Report
         authz.require(actor, "report:triage", duplicate)
         if duplicate.pk == primary.pk:
             raise ValidationError({"duplicates": _("A report cannot duplicate itself.")})
+        if not access.seen_by_no_one_else(primary, than=duplicate):
+            raise ValidationError({"duplicates": _(
+                "%(duplicate)s is shared more narrowly than %(primary)s: merging would show "
+                "its observables and victims to people who may not see it. Merge it the "
+                "other way round, or align the markings first.")
+                % {"duplicate": duplicate.reference, "primary": primary.reference}})
     with transaction.atomic():
         for duplicate in duplicates:
             primary.observables.add(*duplicate.observables.all())
@@ -471,7 +493,8 @@ def submit_public_tip(*, description: str, contact: str = "", title: str = "") -
         tlp=TLP.AMBER_STRICT, owner_organisation=coordinator, confidence=Confidence.LOW,
         severity=2, tip_contact=contact.strip(),
     )
-    found = [(item.type, item.value) for item in observable_rules.extract(description)]
+    found = [(item.type, item.value) for item in observable_rules.extract(description)
+             if len(item.value) <= MAX_OBSERVABLE_LENGTH]
     with transaction.atomic():
         report.save()
         report.audience_organisations.set([coordinator])

@@ -57,7 +57,8 @@ class Release(models.Model):
 class Term(models.Model):
     vocabulary = models.ForeignKey(Vocabulary, on_delete=models.CASCADE, related_name="terms")
     code = models.CharField(max_length=120)
-    name = models.CharField(max_length=300)
+    # Some MISP taxonomy values are whole sentences: no arbitrary cut-off.
+    name = models.TextField()
     kind = models.CharField(max_length=20, choices=TermKind.choices)
     # Which part of a vocabulary a source file covers (e.g. DISARM "red" and "blue"):
     # a file only deprecates the terms of the scopes it covers.
@@ -98,7 +99,7 @@ class TermTranslation(models.Model):
 
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="translations")
     language = models.CharField(max_length=5, choices=Language.choices)
-    name = models.CharField(max_length=300)
+    name = models.TextField()
     plain = models.TextField()
 
     class Meta:
@@ -114,7 +115,7 @@ class ChangeLogEntry(models.Model):
     release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="changes")
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="changes")
     change = models.CharField(max_length=12, choices=Change.choices)
-    summary = models.CharField(max_length=300, blank=True)
+    summary = models.TextField(blank=True)
 
     class Meta:
         ordering = ["release", "change", "term__code"]

@@ -1,0 +1,90 @@
+"""Report services: the guards that keep content within its marking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from civicshield.core.choices import Role
+from civicshield.core.markings import TLP
+from civicshield.reports import selectors, services
+from civicshield.reports.models import Observable, Victim
+from civicshield.reports.redaction import view_of
+from tests.factories import make_organisation, make_user
+from tests.report_factories import make_report
+
+
+def test_merging_a_narrowly_shared_duplicate_into_a_wider_report_is_refused() -> None:
+    coordinator = make_user(Role.COORDINATOR, organisation=make_organisation(is_coordinator=True))
+    secret = make_report(tlp=TLP.AMBER_STRICT, organisations=[make_organisation()])
+    secret.observables.add(Observable.objects.create(type="domain", value="hidden.example"))
+    public = make_report(tlp=TLP.GREEN)
+    with pytest.raises(ValidationError) as error:
+        services.merge_duplicates(actor=coordinator, primary=public, duplicates=[secret])
+    assert secret.reference in str(error.value)
+    assert not public.observables.exists()
+
+
+def test_merging_the_other_way_round_carries_observables_and_closes_the_duplicate() -> None:
+    coordinator = make_user(Role.COORDINATOR, organisation=make_organisation(is_coordinator=True))
+    secret = make_report(tlp=TLP.AMBER_STRICT, organisations=[make_organisation()])
+    public = make_report(tlp=TLP.GREEN)
+    public.observables.add(Observable.objects.create(type="domain", value="shared.example"))
+    services.merge_duplicates(actor=coordinator, primary=secret, duplicates=[public])
+    public.refresh_from_db()
+    assert public.duplicate_of == secret and public.status == "closed"
+    assert secret.observables.filter(value="shared.example").exists()
+
+
+def test_a_report_cannot_be_assigned_to_someone_who_may_not_see_it() -> None:
+    owner = make_organisation()
+    analyst = make_user(Role.ANALYST, organisation=owner)
+    report = make_report(tlp=TLP.AMBER_STRICT, owner=owner)
+    outsider = make_user(Role.ANALYST)
+    with pytest.raises(ValidationError) as error:
+        services.assign_reports(actor=analyst, reports=[report], assignee=outsider)
+    assert report.reference in str(error.value)
+    colleague = make_user(Role.ANALYST, organisation=owner)
+    assert services.assign_reports(actor=analyst, reports=[report], assignee=colleague) == 1
+
+
+@pytest.mark.usefixtures("vocabulary")
+def test_the_organisation_that_described_a_private_victim_still_sees_who_it_is() -> None:
+    from django.utils import timezone
+
+    reporter = make_user(Role.ANALYST)
+    report = services.create_report(actor=reporter, data=services.ReportInput(
+        title="Threats against a candidate", description="Messages threatening a candidate.",
+        observed_start=timezone.now(), tlp=TLP.GREEN,
+        victims=[{"name": "Ilse Marin", "kind": "candidate", "region": "North",
+                  "consent": "private"}]))
+    victim = report.victims.get()
+    assert view_of(reporter, victim).label == "Ilse Marin"
+    assert view_of(make_user(Role.ANALYST), victim).label == "a candidate in the North region"
+
+
+@pytest.mark.usefixtures("vocabulary")
+def test_naming_the_same_person_from_another_organisation_does_not_link_the_reports() -> None:
+    from django.utils import timezone
+
+    def report_by(user: Any) -> Any:
+        return services.create_report(actor=user, data=services.ReportInput(
+            title="Threats", description="Threats against a candidate.",
+            observed_start=timezone.now(), tlp=TLP.GREEN,
+            victims=[{"name": "Ilse Marin", "kind": "candidate", "region": "North"}]))
+
+    first, second = report_by(make_user(Role.ANALYST)), report_by(make_user(Role.ANALYST))
+    assert first.victims.get() != second.victims.get()
+    assert Victim.objects.count() == 2
+
+
+def test_filtering_by_a_victim_the_viewer_may_not_identify_matches_nothing() -> None:
+    victim = Victim.objects.create(kind="candidate", name="Ilse Marin", region="North")
+    report = make_report(tlp=TLP.GREEN)
+    report.victims.add(victim)
+    partner = make_user(Role.ANALYST)
+    assert not selectors.reports_visible_to(partner, victim=victim.pk).exists()
+    coordinator = make_user(Role.ANALYST, organisation=make_organisation(is_coordinator=True))
+    assert list(selectors.reports_visible_to(coordinator, victim=victim.pk)) == [report]
