@@ -118,8 +118,11 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 
 def _register_routers() -> None:
+    from civicshield.comms.api import router as comms_router
     from civicshield.core.api import router as core_router
+    from civicshield.correlation.api import router as correlation_router
     from civicshield.directory.api import router as directory_router
+    from civicshield.panel.api import router as panel_router
     from civicshield.readiness.api import router as readiness_router
     from civicshield.reports.api import router as reports_router
     from civicshield.sharing.api import router as sharing_router
@@ -131,6 +134,9 @@ def _register_routers() -> None:
     api.add_router("/", readiness_router)
     api.add_router("/", sharing_router)
     api.add_router("/", reports_router)
+    api.add_router("/", correlation_router)
+    api.add_router("/", panel_router)
+    api.add_router("/", comms_router)
 
 
 _register_routers()

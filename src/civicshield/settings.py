@@ -76,12 +76,17 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "civicshield.core",
     "civicshield.vocab",
     "civicshield.directory",
     "civicshield.readiness",
     "civicshield.sharing",
     "civicshield.reports",
+    "civicshield.correlation",
+    "civicshield.panel",
+    "civicshield.comms",
     "civicshield.portal",
 ]
 
@@ -253,6 +258,17 @@ MEDIA_ROOT = DATA_DIR / "media"
 CIVICSHIELD_MAX_ATTACHMENT_BYTES = int(os.environ.get("CIVICSHIELD_MAX_ATTACHMENT_MB", "10")) * (
     1024 * 1024
 )
+
+# --- Background tasks ------------------------------------------------------------
+# The Django Tasks API (the django-tasks backport on Django 5.2). The database backend needs
+# no other service: `civicshield up` runs a worker beside the web server, and `civicshield
+# worker` runs more of them at scale (several may run at once; each task is claimed once).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("CIVICSHIELD_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "notifications", "federation", "correlation"],
+    }
+}
 
 # --- API ----------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

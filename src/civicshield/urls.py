@@ -14,8 +14,13 @@ urlpatterns = [
     path("app/vocab/", include("civicshield.vocab.urls")),
     path("app/reports/", include("civicshield.reports.urls")),
     path("app/sharing/", include("civicshield.sharing.urls")),
+    path("app/correlation/", include("civicshield.correlation.urls")),
+    path("app/panel/", include("civicshield.panel.urls")),
+    path("app/comms/", include("civicshield.comms.urls")),
     path("app/elections/", include("civicshield.readiness.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("taxii2/", include("civicshield.sharing.taxii.urls")),
+    path("misp/", include("civicshield.sharing.misp_urls")),
     path("", include("civicshield.portal.urls")),
 ]

@@ -14,7 +14,9 @@ from django.db import transaction
 from civicshield.core import audit, authz
 from civicshield.core.choices import Surface
 from civicshield.demo import directory as demo_directory
+from civicshield.demo import reports as demo_reports
 from civicshield.readiness.demo import load_demo_election
+from civicshield.reports.models import Report
 from civicshield.vocab.services import load_builtin_vocabularies
 
 Progress = Callable[[str, int, int], None]
@@ -31,6 +33,7 @@ class DemoSummary:
     organisations: int
     contacts: int
     users: int
+    reports: int
 
 
 def demo_is_loaded() -> bool:
@@ -43,13 +46,14 @@ def load_demo(*, progress: Progress | None = None) -> DemoSummary:
     Everything is written in one transaction, so an interrupted load leaves nothing behind.
     """
     if demo_is_loaded():
-        return DemoSummary(False, *demo_directory.counts())
+        return DemoSummary(False, *demo_directory.counts(), Report.objects.count())
     with audit.surface(Surface.CLI), transaction.atomic():
         # The demo's records are tagged with the built-in vocabulary; load it if absent.
         load_builtin_vocabularies(actor=authz.OPERATOR, include_sources=False)
         demo_directory.load(actor=authz.OPERATOR, progress=progress)
         _load_election(progress)
-    return DemoSummary(True, *demo_directory.counts())
+        demo_reports.load(actor=authz.OPERATOR, progress=progress)
+    return DemoSummary(True, *demo_directory.counts(), Report.objects.count())
 
 
 def _load_election(progress: Progress | None) -> None:

@@ -534,8 +534,9 @@ PUBLIC_TIPS: list[tuple[str, str]] = [
 
 def _reporters(actor: Any, organisations: dict[str, Organisation],
                progress: Progress | None) -> dict[str, User]:
-    """One account per reporting organisation, by slug; created (analyst, generated
-    password) where the demo has none. The police cybercrime unit's is named in RED reports."""
+    """One account per reporting organisation, by slug; created (analyst, no usable
+    password: they author records, nobody signs in as them) where the demo has none. The
+    police cybercrime unit's is named in RED reports."""
     needed = {report.organisation for report in REPORTS} | {"police-cyber"}
     usernames = {slug: _EXISTING_REPORTERS.get(slug, f"reporter-{slug}") for slug in needed}
     existing = {user.username: user
@@ -546,7 +547,8 @@ def _reporters(actor: Any, organisations: dict[str, Organisation],
         if user is None:
             user = directory_services.create_user(
                 actor=actor, username=usernames[slug], organisation=organisations[slug],
-                role=Role.ANALYST, email=f"{usernames[slug]}@{slug}.veridia.example").user
+                role=Role.ANALYST, email=f"{usernames[slug]}@{slug}.veridia.example",
+                usable_password=False).user
         reporters[slug] = user
         if progress:
             progress("reporting accounts", done, len(needed))

@@ -198,9 +198,12 @@ class NewUser:
 
 def create_user(
     *, actor: Any, username: str, organisation: Organisation, role: str,
-    password: str | None = None, email: str = "",
+    password: str | None = None, email: str = "", usable_password: bool = True,
 ) -> NewUser:
-    """Create an account. Without a password, a strong one is generated and returned once."""
+    """Create an account. Without a password, a strong one is generated and returned once.
+
+    With `usable_password=False` the account cannot sign in until an administrator sets a
+    password (accounts that exist to author records, such as the demo's reporters)."""
     authz.require(actor, "backoffice:access")
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role “%(role)s”.") % {"role": role}})
@@ -211,8 +214,12 @@ def create_user(
         if User.objects.filter(username=username).exists():
             raise Conflict("username", _("This username is taken."))
         user.full_clean(exclude=["password"], validate_unique=False)
-        validate_password(password or generated, user)
-        user.set_password(password or generated)
+        if usable_password:
+            validate_password(password or generated, user)
+            user.set_password(password or generated)
+        else:
+            user.set_unusable_password()
+            generated = None
         user.save()
         audit.record(actor=actor, action="user.create", target=user,
                      details={"role": role, "organisation": organisation.slug})

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from civicshield.core.errors import NotFound
@@ -18,11 +18,15 @@ class SharingGroupOut(Schema):
     slug: str
     name: str
     description: str
-    organisations: list[str]
+    organisations: list[str] | None = Field(
+        None, description="Shown to the coordinator and the group's own members only.")
 
-    @staticmethod
-    def resolve_organisations(group: Any) -> list[str]:
-        return sorted(o.slug for o in group.organisations.all())
+
+def group_out(viewer: Any, group: Any) -> SharingGroupOut:
+    members = (sorted(o.slug for o in group.organisations.all())
+               if selectors.may_see_members(viewer, group) else None)
+    return SharingGroupOut(slug=group.slug, name=group.name, description=group.description,
+                           organisations=members)
 
 
 class SharingGroupIn(Schema):
@@ -48,7 +52,8 @@ def organisations_from_slugs(viewer: Any, field: str, slugs: list[str]) -> list[
 @router.get("/sharing-groups", response=list[SharingGroupOut])
 @paginate(LimitOffsetPagination)
 def list_sharing_groups(request: HttpRequest) -> Any:
-    return selectors.sharing_groups_visible_to(request.user)
+    return [group_out(request.user, group)
+            for group in selectors.sharing_groups_visible_to(request.user)]
 
 
 @router.post("/sharing-groups", response={201: SharingGroupOut})
@@ -58,4 +63,4 @@ def create_sharing_group(request: HttpRequest, payload: SharingGroupIn) -> Any:
     group = services.create_sharing_group(
         actor=request.user, slug=payload.slug, name=payload.name,
         description=payload.description, organisations=organisations)
-    return Status(201, group)
+    return Status(201, group_out(request.user, group))

@@ -20,6 +20,15 @@ def sharing_groups_visible_to(viewer: Any) -> QuerySet[SharingGroup]:
     return SharingGroup.objects.prefetch_related("organisations").order_by("name")
 
 
+def may_see_members(viewer: Any, group: SharingGroup) -> bool:
+    """Member lists are for the coordinator and the group's own members: a recipient does not
+    learn who else receives what is addressed to the group."""
+    if authz.can(viewer, "sharing_group:manage"):
+        return True
+    organisation_id = getattr(viewer, "organisation_id", None)
+    return any(o.pk == organisation_id for o in group.organisations.all())
+
+
 def sharing_group_for(viewer: Any, slug: str) -> SharingGroup:
     group = sharing_groups_visible_to(viewer).filter(slug=slug).first()
     if group is None:

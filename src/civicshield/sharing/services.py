@@ -62,6 +62,9 @@ def create_agreement(
                                                 "marking allowed.")})
     if not provider_sectors and not providers:
         raise ValidationError({"providers": _("Name the providing sectors or organisations.")})
+    if not recipient_organisations and not recipient_groups:
+        raise ValidationError({"recipient_organisations": _(
+            "Name the recipients: organisations or a sharing group.")})
     agreement = SharingAgreement(
         slug=slug, name=name, purpose=purpose, provider_sectors=list(provider_sectors),
         default_tlp=default_tlp, widest_tlp=widest_tlp, hours_to_share=hours_to_share,

@@ -197,12 +197,10 @@ class GroupSummary:
 @require_GET
 def group_list(request: HttpRequest) -> HttpResponse:
     can_manage = authz.can(request.user, "sharing_group:manage")
-    own_organisation = getattr(request.user, "organisation_id", None)
     summaries = []
     for group in selectors.sharing_groups_visible_to(request.user):
         members = list(group.organisations.all())
-        # Member lists are for the coordinator and the group's own members.
-        may_see = can_manage or any(o.pk == own_organisation for o in members)
+        may_see = selectors.may_see_members(request.user, group)
         summaries.append(GroupSummary(group, members if may_see else None))
     return render(request, "sharing/group_list.html", {
         "groups": summaries, "can_manage": can_manage,
