@@ -297,7 +297,7 @@ def test_up_migrates_loads_the_demo_and_prints_the_address_and_logins(
 
     monkeypatch.setattr("waitress.create_server", create_server)
 
-    out, _ = run("up", "--port", "8123")
+    out, _ = run("up", "--port", "8123", "--no-worker")
 
     assert FakeServer.ran and state["loads"] == 1
     assert (given["host"], given["port"], given["threads"]) == ("127.0.0.1", 8123, 8)
@@ -309,7 +309,7 @@ def test_up_no_demo_leaves_the_demo_out(monkeypatch: pytest.MonkeyPatch) -> None
     state = fake_demo_loader(monkeypatch)
     monkeypatch.setattr("waitress.create_server", lambda application, **options: FakeServer())
 
-    out, _ = run("up", "--no-demo")
+    out, _ = run("up", "--no-demo", "--no-worker")
 
     assert state["loads"] == 0
     assert "demo.analyst" not in out
@@ -385,10 +385,15 @@ def test_up_serves_the_site_and_its_static_files(tmp_path: Path) -> None:
             time.sleep(0.3)
         assert get(f"http://127.0.0.1:{port}/static/core/civicshield.css") == 200
         assert f"Civic Shield is running at http://127.0.0.1:{port}/" in log.read_text()
+        # A task worker runs beside the web server, so background work needs nothing else.
+        while "Starting worker" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
     finally:
         server.terminate()
         try:
-            server.wait(timeout=10)
+            server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+    assert "Stopped." in log.read_text()

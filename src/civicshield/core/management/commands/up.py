@@ -6,6 +6,9 @@ application serves its own static files (WhiteNoise), so no other web server is 
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from argparse import ArgumentParser, ArgumentTypeError
 from contextlib import nullcontext
 from types import ModuleType
@@ -62,7 +65,12 @@ class Command(CivicShieldCommand):
         parser.add_argument("--port", type=port_number, default=8000, help="Port to listen on.")
         parser.add_argument("--no-demo", action="store_true", help="Do not load the demo election.")
         parser.add_argument(
-            "--threads", type=int, default=THREADS, help=f"Worker threads (default {THREADS})."
+            "--threads", type=int, default=THREADS, help=f"Web server threads (default {THREADS})."
+        )
+        parser.add_argument(
+            "--no-worker", action="store_true",
+            help="Do not start a background task worker beside the web server "
+            "(run `civicshield worker` separately).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -89,7 +97,24 @@ class Command(CivicShieldCommand):
             load_with_progress(loader, self.stdout)
         if loader is not None and not loader.demo_is_loaded():
             loader = None
-        self._serve(options["host"], options["port"], options["threads"], loader)
+        # Stop cleanly on SIGTERM too (service managers, CI), so the worker is stopped with us.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        worker = None if options["no_worker"] else self._start_worker()
+        try:
+            self._serve(options["host"], options["port"], options["threads"], loader)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+
+    def _start_worker(self) -> subprocess.Popen[bytes]:
+        """One task worker beside the web server, so notifications and syncs go out with
+        nothing else started. A process of its own: the worker handles signals, which only
+        the main thread of a process may do."""
+        return subprocess.Popen([sys.executable, "-m", "civicshield.cli", "worker"])
 
     def _status(self, message: str) -> Any:
         from rich.console import Console
@@ -116,8 +141,11 @@ class Command(CivicShieldCommand):
             write_logins(demo, self.stdout)
         self.stdout.flush()
         try:
+            # Waitress returns from run() on Ctrl+C or SIGTERM (it catches both itself).
             server.run()
-        except KeyboardInterrupt:
-            self.stdout.write("Stopped.")
+        except (KeyboardInterrupt, SystemExit):
+            pass
         finally:
             server.close()
+            self.stdout.write("Stopped.")
+            self.stdout.flush()

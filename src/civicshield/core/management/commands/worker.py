@@ -22,6 +22,7 @@ class Command(CivicShieldCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         worker_options: dict[str, Any] = {"interval": options["interval"],
+                                          "queue_name": "*",  # every queue of settings.TASKS
                                           "verbosity": options["verbosity"],
                                           "reload": False}
         if options["batch"]:
