@@ -1,0 +1,1 @@
+"""Public notices: what the public is told, in plain and specific words."""

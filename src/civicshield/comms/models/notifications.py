@@ -1,0 +1,1 @@
+"""Notifications: telling victims and parties, with acknowledgement and escalation."""
