@@ -213,3 +213,19 @@ def test_report_list_query_count_does_not_grow_with_rows(
         make_report(tlp=TLP.AMBER, groups=[group])
     with django_assert_max_num_queries(16):
         assert client.get("/api/v1/reports?limit=100").json()["count"] == 33
+
+
+def test_the_owner_sees_who_read_an_amber_report_and_recipients_do_not(
+    api_client_for: Any,
+) -> None:
+    owner = make_organisation(slug="owner")
+    recipient = make_organisation(slug="recipient")
+    report = make_report(tlp=TLP.AMBER, owner=owner, organisations=[recipient])
+    reader = make_user(Role.VIEWER, organisation=recipient)
+    reader_client = api_client_for(reader)
+    reader_client.get(f"/api/v1/reports/{report.pk}")
+    owner_client = api_client_for(make_user(Role.ANALYST, organisation=owner))
+    reads = owner_client.get(f"/api/v1/reports/{report.pk}/reads").json()
+    assert [(r["who"], r["organisation"], r["action"]) for r in reads] == [
+        (reader.username, "recipient", "report.read")]
+    assert reader_client.get(f"/api/v1/reports/{report.pk}/reads").status_code == 404

@@ -197,3 +197,27 @@ def seen_by_no_one_else(record: Any, *, than: Any) -> bool:
         if record.pk in seen and than.pk not in seen:
             return False
     return True
+
+
+def may_see_readers(viewer: Any, record: Any) -> bool:
+    """Whether the viewer may see who read `record`: its owner organisation, its creator
+    and the coordinator."""
+    who = Viewer.of(viewer)
+    return who.is_member and (
+        record.owner_organisation_id == who.organisation_id
+        or record.created_by_id == who.user_id or who.is_coordinator
+    )
+
+
+def readers_of(viewer: Any, record: Any) -> QuerySet[Any]:
+    """The audited reads and downloads of `record`, newest first, for those allowed by
+    `may_see_readers` (others get NotFound, like any hidden record)."""
+    from civicshield.core.models import AuditEntry
+
+    if not may_see_readers(viewer, record):
+        raise NotFound("access log")
+    prefix = f"{record._meta.model_name}."
+    return AuditEntry.objects.filter(
+        object_type=record._meta.label_lower, object_id=str(record.pk),
+        action__in=[prefix + "read", prefix + "download", prefix + "export"],
+    ).order_by("-at", "-id")

@@ -201,3 +201,20 @@ def find_observables(request: HttpRequest, value: str) -> Any:
 def victim_reports(request: HttpRequest, victim_id: int) -> Any:
     victim = selectors.victim_for(request.user, victim_id)
     return [report_out(request.user, r) for r in selectors.reports_about(request.user, victim)]
+
+
+class ReadOut(Schema):
+    at: Any
+    who: str
+    organisation: str
+    action: str
+    surface: str
+
+
+@router.get("/reports/{report_id}/reads", response=list[ReadOut])
+def report_reads(request: HttpRequest, report_id: int) -> Any:
+    """Who read or downloaded the report: for its owner organisation and the coordinator."""
+    report = selectors.report_for(request.user, report_id, audit_read=False)
+    return [ReadOut(at=entry.at, who=entry.actor_label, organisation=entry.organisation_slug,
+                    action=entry.action, surface=entry.surface)
+            for entry in access.readers_of(request.user, report)[:500]]

@@ -321,6 +321,8 @@ def _detail(request: HttpRequest, report: Report, **forms: Any) -> HttpResponse:
         "report": report,
         "victims": [view_of(viewer, victim) for victim in report.victims.all()],
         "show_audience": access.may_see_recipients(viewer, report),
+        "readers": (access.readers_of(viewer, report)[:50]
+                    if access.may_see_readers(viewer, report) else None),
         "comments": selectors.comments_on(viewer, report.pk),
         "attachments": selectors.attachments_of(viewer, report.pk),
         "duplicate_of": selectors.report_if_visible(viewer, report.duplicate_of_id),
