@@ -335,3 +335,9 @@ def apply_service_errors(form: forms.Form, error: ValidationError,
         if target not in form.fields:
             target = None
         form.add_error(target, messages)
+
+
+class SupportStepForm(forms.Form):
+    taken_on = forms.DateField(label=_("When"), widget=forms.DateInput(attrs={"type": "date"}))
+    description = forms.CharField(label=_("What was done"),
+                                  widget=forms.Textarea(attrs={"rows": 3}))

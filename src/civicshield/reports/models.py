@@ -169,3 +169,22 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class SupportStep(models.Model):
+    """Something done to help a victim: a call, advice, a takedown request, a referral."""
+
+    victim = models.ForeignKey(Victim, on_delete=models.CASCADE, related_name="support_steps")
+    taken_on = models.DateField()
+    description = models.TextField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    organisation = models.ForeignKey("directory.Organisation", null=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-taken_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.taken_on}: {self.description[:60]}"

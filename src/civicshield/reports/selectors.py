@@ -207,3 +207,8 @@ def report_by_reference(viewer: Any, reference: str) -> Report | None:
     if not reference.strip():
         return None
     return access.visible_to(viewer, _base()).filter(reference__iexact=reference.strip()).first()
+
+
+def support_steps_for(viewer: Any, victim: Victim) -> QuerySet[Any]:
+    """Support given to a victim; `victim` must come from `victim_for` (identity known)."""
+    return victim.support_steps.select_related("recorded_by", "organisation")

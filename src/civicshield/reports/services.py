@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -32,7 +32,14 @@ from civicshield.reports.choices import (
     Status,
     VictimKind,
 )
-from civicshield.reports.models import Attachment, Comment, Observable, Report, Victim
+from civicshield.reports.models import (
+    Attachment,
+    Comment,
+    Observable,
+    Report,
+    SupportStep,
+    Victim,
+)
 from civicshield.sharing.selectors import agreements_covering
 
 # How far in the future an observation time may lie (clock skew between partners).
@@ -604,3 +611,27 @@ def update_report(*, actor: Any, report: Report, changes: Mapping[str, Any]) -> 
             details["override"] = override
         audit.record(actor=actor, action="report.update", target=report, details=details)
     return report
+
+
+# --- Victim support --------------------------------------------------------------------
+
+
+def record_support_step(*, actor: Any, victim: Victim, taken_on: Any, description: str
+                        ) -> SupportStep:
+    """Record help given to a victim. Only those who know who the victim is may: the
+    coordinator, the victim's own organisation and the organisation that described them."""
+    from civicshield.reports.redaction import may_identify
+
+    authz.require(actor, "report:comment")
+    if not may_identify(actor, victim):
+        raise PermissionDenied(_("Only those who know who the victim is record support."))
+    if not description.strip():
+        raise ValidationError({"description": _("Say what was done.")})
+    if taken_on > timezone.localdate():
+        raise ValidationError({"taken_on": _("This is in the future.")})
+    with transaction.atomic():
+        step = SupportStep.objects.create(
+            victim=victim, taken_on=taken_on, description=description.strip(),
+            recorded_by=actor, organisation=getattr(actor, "organisation", None))
+        audit.record(actor=actor, action="victim.support", target=victim)
+    return step

@@ -37,6 +37,7 @@ from civicshield.reports.forms import (
     ReportFilterForm,
     ReportForm,
     StatusForm,
+    SupportStepForm,
     VictimFormSet,
     apply_service_errors,
 )
@@ -468,16 +469,30 @@ def observable_search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def victim_detail(request: HttpRequest, victim_id: int) -> HttpResponse:
     viewer = request.user
     try:
         victim = selectors.victim_for(viewer, victim_id)
     except NotFound:
         raise Http404(_("No such victim.")) from None
+    form = SupportStepForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_support_step(actor=viewer, victim=victim,
+                                         taken_on=form.cleaned_data["taken_on"],
+                                         description=form.cleaned_data["description"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Support step recorded."))
+            return redirect("reports:victim", victim_id=victim.pk)
     reports = list(selectors.reports_about(viewer, victim))
     return render(request, "reports/victim_detail.html", {
         "victim": view_of(viewer, victim),
         "incidents": reports,
         "shared": [(report, access.may_see_recipients(viewer, report)) for report in reports],
+        "support_steps": selectors.support_steps_for(viewer, victim),
+        "support_form": form,
+        "can_record_support": authz.can(viewer, "report:comment"),
     })
