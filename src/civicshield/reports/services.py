@@ -212,6 +212,41 @@ def _consent_width(consent: str) -> int:
     return [Consent.PRIVATE, Consent.PARTNERS, Consent.PUBLIC].index(Consent(consent))
 
 
+def _check_assessment(errors: _Errors, actor: Any, data: ReportInput
+                      ) -> tuple[list[Any], list[Any], list[Any]]:
+    """Severity, outcome, confidence, dates and vocabulary; returns the resolved terms."""
+    if not 1 <= int(data.severity) <= 5:
+        errors.add("severity", _("Severity runs from 1 to 5."))
+    if data.outcome not in Outcome.values:
+        errors.add("outcome", _("Choose attempted, successful or unknown."))
+    if data.confidence not in Confidence.values:
+        errors.add("confidence", _("Choose low, medium or high."))
+    _check_dates(errors, data.observed_start, data.observed_end)
+    phases = _terms(actor, errors, "phases", ["phases"], data.phases)
+    information_types = _terms(actor, errors, "information_types", ["information-types"],
+                               data.information_types)
+    techniques = _terms(actor, errors, "techniques", ["disarm", "attack"], data.techniques,
+                        kinds=("technique", "sub-technique"))
+    return phases, information_types, techniques
+
+
+def _check_ceiling(errors: _Errors, actor: Any, owned: Any, terms: Any, tlp: str,
+                   reason: str) -> dict[str, Any] | None:
+    """A marking wider than the covering agreements allow needs a reason; returns what the
+    audit entry records of the override, or None when there is none."""
+    if not (terms and terms.widest_tlp and is_wider(tlp, terms.widest_tlp)):
+        return None
+    limiting = terms.limiting_agreement()
+    if not reason.strip():
+        errors.add("tlp", _("The agreement “%(agreement)s” allows %(widest)s at most. "
+                            "Give a reason to share more widely.")
+                   % {"agreement": limiting, "widest": TLP(terms.widest_tlp).label})
+        return None
+    authz.require(actor, "report:override_agreement", owned)
+    return {"agreement": limiting.slug if limiting else "", "allowed": terms.widest_tlp,
+            "chosen": tlp, "reason": reason.strip()}
+
+
 # --- Creation -------------------------------------------------------------------------
 
 
@@ -235,20 +270,9 @@ def create_report(*, actor: Any, data: ReportInput, organisation: Any = None) ->
         errors.add("title", _("Give the report a title."))
     if not data.description.strip():
         errors.add("description", _("Say what happened."))
-    if not 1 <= int(data.severity) <= 5:
-        errors.add("severity", _("Severity runs from 1 to 5."))
-    if data.outcome not in Outcome.values:
-        errors.add("outcome", _("Choose attempted, successful or unknown."))
-    if data.confidence not in Confidence.values:
-        errors.add("confidence", _("Choose low, medium or high."))
     if data.source not in Source.values:
         errors.add("source", _("Unknown source."))
-    _check_dates(errors, data.observed_start, data.observed_end)
-    phases = _terms(actor, errors, "phases", ["phases"], data.phases)
-    information_types = _terms(actor, errors, "information_types", ["information-types"],
-                               data.information_types)
-    techniques = _terms(actor, errors, "techniques", ["disarm", "attack"], data.techniques,
-                        kinds=("technique", "sub-technique"))
+    phases, information_types, techniques = _check_assessment(errors, actor, data)
     canonical_observables = _normalised_observables(errors, data.observables)
     victims = _victims(errors, actor, data.victims)
 
@@ -257,18 +281,7 @@ def create_report(*, actor: Any, data: ReportInput, organisation: Any = None) ->
     if tlp not in TLP.values:
         errors.add("tlp", _("Choose clear, green, amber, amber+strict or red."))
         tlp = TLP.AMBER
-    override = None
-    if terms and terms.widest_tlp and is_wider(tlp, terms.widest_tlp):
-        limiting = terms.limiting_agreement()
-        if not data.override_reason.strip():
-            errors.add("tlp", _("The agreement “%(agreement)s” allows %(widest)s at most. "
-                                "Give a reason to share more widely.")
-                       % {"agreement": limiting, "widest": TLP(terms.widest_tlp).label})
-        else:
-            authz.require(actor, "report:override_agreement", owner)
-            override = {"agreement": limiting.slug if limiting else "",
-                        "allowed": terms.widest_tlp, "chosen": tlp,
-                        "reason": data.override_reason.strip()}
+    override = _check_ceiling(errors, actor, owner, terms, tlp, data.override_reason)
     audience_organisations = list(data.audience_organisations)
     audience_groups = list(data.audience_groups)
     if data.tlp is None and terms and tlp in (TLP.AMBER, TLP.AMBER_STRICT):
@@ -548,35 +561,16 @@ def update_report(*, actor: Any, report: Report, changes: Mapping[str, Any]) -> 
     )
     if "title" in changes and not merged.title.strip():
         errors.add("title", _("Give the report a title."))
-    if not 1 <= int(merged.severity) <= 5:
-        errors.add("severity", _("Severity runs from 1 to 5."))
-    if merged.outcome not in Outcome.values:
-        errors.add("outcome", _("Choose attempted, successful or unknown."))
-    if merged.confidence not in Confidence.values:
-        errors.add("confidence", _("Choose low, medium or high."))
     if merged.tlp not in TLP.values:
         errors.add("tlp", _("Choose clear, green, amber, amber+strict or red."))
-    _check_dates(errors, merged.observed_start, merged.observed_end)
-    phases = _terms(actor, errors, "phases", ["phases"], merged.phases)
-    information_types = _terms(actor, errors, "information_types", ["information-types"],
-                               merged.information_types)
-    techniques = _terms(actor, errors, "techniques", ["disarm", "attack"], merged.techniques,
-                        kinds=("technique", "sub-technique"))
+    phases, information_types, techniques = _check_assessment(errors, actor, merged)
     canonical = _normalised_observables(errors, changes.get("observables", []))
     victims = _victims(errors, actor, changes.get("victims", []))
     override = None
     if "tlp" in changes and merged.tlp in TLP.values:
         terms = agreements_covering(report.owner_organisation, information_types)
-        if terms.widest_tlp and is_wider(merged.tlp, terms.widest_tlp):
-            if not merged.override_reason.strip():
-                errors.add("tlp", _("The agreement “%(agreement)s” allows %(widest)s at most. "
-                                    "Give a reason to share more widely.")
-                           % {"agreement": terms.limiting_agreement(),
-                              "widest": TLP(terms.widest_tlp).label})
-            else:
-                authz.require(actor, "report:override_agreement", report)
-                override = {"allowed": terms.widest_tlp, "chosen": merged.tlp,
-                            "reason": merged.override_reason.strip()}
+        override = _check_ceiling(errors, actor, report, terms, merged.tlp,
+                                  merged.override_reason)
     if merged.tlp in TLP.values:
         _check_audience(errors, merged.tlp, merged)
     errors.raise_if_any()
