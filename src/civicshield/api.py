@@ -137,6 +137,8 @@ def _register_routers() -> None:
     api.add_router("/", correlation_router)
     api.add_router("/", panel_router)
     api.add_router("/", comms_router)
+    api.add_router("/", "civicshield.sharing.api_stix.router")
+    api.add_router("/", "civicshield.sharing.misp.api.router")
 
 
 _register_routers()

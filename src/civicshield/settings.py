@@ -270,6 +270,43 @@ TASKS = {
     }
 }
 
+# --- E-mail and notifications --------------------------------------------------------
+# SMTP from the standard variables; without EMAIL_HOST, mail is written to files under the
+# data directory (shown in the workspace), so the demo works offline.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_flag("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "Civic Shield <notifications@civicshield.invalid>"
+)
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "mail"
+# Absolute links in messages (acknowledgement links) start with this.
+CIVICSHIELD_BASE_URL = os.environ.get("CIVICSHIELD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Hours to acknowledge, by severity ("5=1,4=4,3=8,2=12,1=24"); then it escalates.
+CIVICSHIELD_NOTIFICATIONS = {
+    "ACK_HOURS_BY_SEVERITY": {
+        int(severity): float(hours)
+        for severity, hours in (
+            pair.split("=", 1)
+            for pair in os.environ.get("CIVICSHIELD_ACK_HOURS", "5=1,4=4,3=8,2=12,1=24").split(",")
+            if "=" in pair
+        )
+    },
+    "MAX_ATTEMPTS": int(os.environ.get("CIVICSHIELD_NOTIFY_MAX_ATTEMPTS", "5")),
+    "RETRY_BASE_SECONDS": 60,  # then doubled at each attempt
+    "WEBHOOK_TIMEOUT_SECONDS": 10,
+    "CLAIM_LEASE_SECONDS": 600,  # a delivery claimed longer ago than this was interrupted
+    "ACK_LINK_MAX_AGE_DAYS": 7,
+    "CHECK_INTERVAL_SECONDS": 60,
+}
+
 # --- API ----------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

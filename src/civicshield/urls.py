@@ -1,5 +1,6 @@
 """The URL map (see DESIGN.md): portal at /, workspace at /app/, back office, API, health."""
 
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -22,5 +23,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("taxii2/", include("civicshield.sharing.taxii.urls")),
     path("misp/", include("civicshield.sharing.misp_urls")),
-    path("", include("civicshield.portal.urls")),
 ]
+# The public portal only is translated by URL: English at /, French at /fr/, Spanish at /es/.
+urlpatterns += i18n_patterns(
+    path("", include("civicshield.portal.urls")),
+    prefix_default_language=False,
+)

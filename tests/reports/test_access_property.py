@@ -3,7 +3,9 @@
 Hypothesis builds random organisation trees, sharing groups, users and reports with random
 markings and audiences. An oracle written here from DESIGN.md, independently of the access
 layer's query, says who may see what; the API list, its count, the detail endpoint, the
-text search, the observable search and the workspace pages must all agree with it.
+text search, the observable search and the workspace pages must all agree with it — and so
+must correlation: every report shares one domain, so all of them form one campaign, of which
+each viewer sees exactly the members, links and related reports the oracle allows.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from hypothesis.extra.django import TestCase
 from civicshield.core.choices import Role
 from civicshield.core.markings import TLP
 from civicshield.core.services import issue_token
+from civicshield.correlation.models import Link
+from civicshield.correlation.services import correlate_reports
 from civicshield.reports.models import Observable, Report
 from tests.factories import make_organisation, make_user
 from tests.report_factories import make_group, make_report
@@ -76,6 +80,7 @@ def build(plan: dict[str, Any]) -> World:
     shared = Observable.objects.create(type="domain", value="vote-info-veridia.com")
     for report in reports:
         report.observables.add(shared)
+    correlate_reports(report_ids=[report.pk for report in reports])
     return World(organisations, groups, users, reports)
 
 
@@ -136,9 +141,39 @@ class TestEverySurfaceAgreesWithTheRules(TestCase):
                 page = session.get("/app/reports/?q=marker").content.decode()
                 for report in world.reports:
                     assert (report.reference in page) == (report.pk in expected)
+                self._check_correlation(world, client, session, expected)
             for report in world.reports:
+                related = client.get(f"/api/v1/reports/{report.pk}/related")
+                if user is not None and report.pk in expected:
+                    assert {r["id"] for r in related.json()["related"]} <= expected - {
+                        report.pk}
+                else:
+                    assert related.status_code in (401, 404)
                 status = client.get(f"/api/v1/reports/{report.pk}").status_code
                 if user is None:
                     assert status == 401
                 else:
                     assert status == (200 if report.pk in expected else 404)
+
+    def _check_correlation(self, world: World, client: Client, session: Client,
+                           expected: set[int]) -> None:
+        """Campaigns, their links, counts and graph show the visible members only."""
+        campaigns = client.get("/api/v1/campaigns?limit=50").json()
+        forms_campaign = len(world.reports) >= 2 and bool(expected)
+        assert campaigns["count"] == (1 if forms_campaign else 0)
+        if not forms_campaign:
+            return
+        campaign = campaigns["items"][0]
+        assert set(campaign["reports"]) == expected
+        assert campaign["score"]["reports"] == len(expected)
+        shown = {(link["from"], link["to"]) for link in campaign["links"]}
+        stored = {pair for pair in Link.objects.values_list("source_id", "target_id")
+                  if set(pair) <= expected}
+        assert shown == stored
+        graph = session.get(f"/app/correlation/campaigns/{campaign['id']}/graph.json").json()
+        reports = {node["data"]["id"] for node in graph["nodes"]
+                   if node["data"]["kind"] == "report"}
+        assert reports == {f"r{pk}" for pk in expected}
+        page = session.get(f"/app/correlation/campaigns/{campaign['id']}/").content.decode()
+        for report in world.reports:
+            assert (report.reference in page) == (report.pk in expected)

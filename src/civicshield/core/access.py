@@ -72,6 +72,12 @@ class Viewer:
         return viewer
 
     @classmethod
+    def for_organisation(cls, organisation: Any) -> Viewer:
+        """Any member of `organisation`, present or future: only the organisation-wide rules
+        apply (no account has id 0, so no RED item names it and it created nothing)."""
+        return cls._for_member(0, organisation)
+
+    @classmethod
     def _for_member(cls, user_id: int, organisation: Any) -> Viewer:
         from civicshield.directory.models import Organisation
         from civicshield.sharing.models import SharingGroup
@@ -186,9 +192,8 @@ def seen_by_no_one_else(record: Any, *, than: Any) -> bool:
 
     model = type(record)
     pair = model._default_manager.filter(pk__in=[record.pk, than.pk])
-    newcomer = 0  # no account has this id: only organisation-wide rules apply to it
     viewers = [Viewer.anonymous()]
-    viewers += [Viewer._for_member(newcomer, organisation)
+    viewers += [Viewer.for_organisation(organisation)
                 for organisation in Organisation.objects.all()]
     viewers += [Viewer.of(user) for user in
                 get_user_model().objects.filter(is_active=True).select_related("organisation")]

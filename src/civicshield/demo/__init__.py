@@ -14,6 +14,9 @@ from django.db import transaction
 from civicshield.core import audit, authz
 from civicshield.core.choices import Surface
 from civicshield.demo import directory as demo_directory
+from civicshield.demo import notices as demo_notices
+from civicshield.demo import notifications as demo_notifications
+from civicshield.demo import panel as demo_panel
 from civicshield.demo import reports as demo_reports
 from civicshield.readiness.demo import load_demo_election
 from civicshield.reports.models import Report
@@ -53,6 +56,9 @@ def load_demo(*, progress: Progress | None = None) -> DemoSummary:
         demo_directory.load(actor=authz.OPERATOR, progress=progress)
         _load_election(progress)
         demo_reports.load(actor=authz.OPERATOR, progress=progress)
+        demo_panel.load(actor=authz.OPERATOR, progress=progress)
+        demo_notices.load(actor=authz.OPERATOR, progress=progress)
+        demo_notifications.load(actor=authz.OPERATOR, progress=progress)
     return DemoSummary(True, *demo_directory.counts(), Report.objects.count())
 
 

@@ -1,4 +1,5 @@
-"""The public site: the landing page and the report-a-concern form.
+"""The public site: home, notices, methods, citizen toolkit, statistics, and the
+report-a-concern form. No login; in English, French and Spanish (/fr/..., /es/...).
 
 Nothing here needs an account, and nothing here acts as one: a public tip is stored by
 `reports.services.submit_public_tip`, which takes no actor, whoever is signed in.
@@ -10,15 +11,23 @@ import json
 import logging
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import get_usage
 
+from civicshield.comms import selectors as notice_selectors
+from civicshield.comms.choices import ArticleKind
+from civicshield.comms.models import Notice, NoticeVersion
+from civicshield.comms.stix import notice_report_bundle
+from civicshield.core.errors import NotFound
 from civicshield.directory.selectors import coordinating_organisation
 from civicshield.portal.forms import ConcernForm
+from civicshield.portal.selectors import public_statistics
 from civicshield.reports import services as report_services
 
 logger = logging.getLogger(__name__)
@@ -32,8 +41,92 @@ REPORT_RATE_GROUP = "portal.report_concern"
 MAX_BODY_BYTES = 128 * 1024
 
 
+LATEST_ON_HOME = 5
+NOTICES_PER_PAGE = 20
+
+
+def _lang() -> str:
+    language = get_language() or "en"
+    return language if language in ("en", "fr", "es") else "en"
+
+
+def _with_text(notices: list[Notice], lang: str) -> list[Notice]:
+    for notice in notices:
+        notice.text = notice_selectors.text_in(notice.current_version, lang)
+    return notices
+
+
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html")
+    lang = _lang()
+    latest = _with_text(list(notice_selectors.public_notices()[:LATEST_ON_HOME]), lang)
+    return render(request, "portal/home.html", {"notices": latest})
+
+
+def notice_list(request: HttpRequest) -> HttpResponse:
+    notices = _with_text(list(notice_selectors.public_notices()[:NOTICES_PER_PAGE * 5]),
+                         _lang())
+    return render(request, "portal/notice_list.html", {"notices": notices})
+
+
+def _public_notice(slug: str) -> Notice:
+    try:
+        return notice_selectors.public_notice(slug)
+    except NotFound:
+        raise Http404(_("No such notice.")) from None
+
+
+def notice_detail(request: HttpRequest, slug: str, number: int | None = None) -> HttpResponse:
+    """A notice in the reader's language, with its corrections shown and, when retracted,
+    the retraction note above the original words. `number` shows an earlier version."""
+    notice = _public_notice(slug)
+    lang = _lang()
+    versions = [version for version in notice_selectors.versions_of(notice)
+                if version.published_at is not None]
+    current = notice.current_version
+    shown: NoticeVersion | None = current
+    if number is not None:
+        shown = next((version for version in versions if version.number == number), None)
+        if shown is None:
+            raise Http404(_("No such version."))
+    text = notice_selectors.text_in(shown, lang)
+    previous = next((version for version in reversed(versions)
+                     if shown is not None and version.number < shown.number), None)
+    changes = notice_selectors.changes_between(
+        notice_selectors.text_in(previous, text.language if text else lang), text)
+    return render(request, "portal/notice_detail.html", {
+        "notice": notice, "version": shown, "text": text, "versions": versions,
+        "previous": previous, "changes": changes,
+        "is_latest": shown is not None and current is not None and shown.pk == current.pk,
+        "untranslated": text is not None and text.language != lang,
+        "links": list(notice.articles.filter(language=lang).select_related("current_version")),
+    })
+
+
+def notice_stix(request: HttpRequest, slug: str) -> JsonResponse:
+    """The notice as a STIX 2.1 bundle with a TLP:CLEAR `report`."""
+    notice = _public_notice(slug)
+    bundle = notice_report_bundle(
+        notice, lang=_lang(),
+        url=request.build_absolute_uri(reverse("portal:notice", args=[notice.slug])))
+    return JsonResponse(bundle, content_type="application/stix+json;version=2.1")
+
+
+def methods(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/articles.html", {
+        "kind": ArticleKind.METHOD,
+        "articles": notice_selectors.public_articles(ArticleKind.METHOD, _lang()),
+    })
+
+
+def toolkit(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/articles.html", {
+        "kind": ArticleKind.TOOLKIT,
+        "articles": notice_selectors.public_articles(ArticleKind.TOOLKIT, _lang()),
+    })
+
+
+def statistics(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/statistics.html", {"statistics": public_statistics(_lang())})
 
 
 def _content_length(request: HttpRequest) -> int:

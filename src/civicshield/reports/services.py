@@ -20,8 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicshield.comms.notifications import services as notification_services
 from civicshield.core import access, audit, authz
 from civicshield.core.markings import TLP, is_wider
+from civicshield.correlation.services import correlate_reports
 from civicshield.reports import observables as observable_rules
 from civicshield.reports.choices import (
     Confidence,
@@ -320,6 +322,9 @@ def create_report(*, actor: Any, data: ReportInput, organisation: Any = None) ->
         if override:
             details["override"] = override
         audit.record(actor=actor, action="report.create", target=report, details=details)
+        transaction.on_commit(lambda: correlate_reports(report_ids=[report.pk]), robust=True)
+        transaction.on_commit(lambda: notification_services.notify_report_victims(
+            report_id=report.pk), robust=True)
     return report
 
 
@@ -348,6 +353,7 @@ def add_observables(*, actor: Any, report: Report, observables: Sequence[Mapping
         _link_observables(report, canonical)
         audit.record(actor=actor, action="report.observables", target=report,
                      details={"added": [f"{kind}:{value}" for kind, value in canonical]})
+        transaction.on_commit(lambda: correlate_reports(report_ids=[report.pk]), robust=True)
     return report
 
 
@@ -415,6 +421,8 @@ def merge_duplicates(*, actor: Any, primary: Report, duplicates: Sequence[Report
                                           "updated_at"])
         audit.record(actor=actor, action="report.merge", target=primary,
                      details={"duplicates": [d.reference for d in duplicates]})
+        transaction.on_commit(lambda: correlate_reports(
+            report_ids=[primary.pk, *(d.pk for d in duplicates)]), robust=True)
     return primary
 
 
@@ -521,6 +529,7 @@ def submit_public_tip(*, description: str, contact: str = "", title: str = "") -
         _link_observables(report, found)
         audit.record(actor=None, action="report.public_tip", target=report,
                      details={"observables": len(found)})
+        transaction.on_commit(lambda: correlate_reports(report_ids=[report.pk]), robust=True)
     return report
 
 
@@ -604,6 +613,7 @@ def update_report(*, actor: Any, report: Report, changes: Mapping[str, Any]) -> 
         if override:
             details["override"] = override
         audit.record(actor=actor, action="report.update", target=report, details=details)
+        transaction.on_commit(lambda: correlate_reports(report_ids=[report.pk]), robust=True)
     return report
 
 

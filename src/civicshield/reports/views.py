@@ -22,6 +22,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from civicshield.comms.notifications.selectors import notifications_about_victim
 from civicshield.core import access, authz
 from civicshield.core.errors import NotFound
 from civicshield.core.markings import TLP, is_wider
@@ -493,6 +494,7 @@ def victim_detail(request: HttpRequest, victim_id: int) -> HttpResponse:
         "incidents": reports,
         "shared": [(report, access.may_see_recipients(viewer, report)) for report in reports],
         "support_steps": selectors.support_steps_for(viewer, victim),
+        "notifications": notifications_about_victim(viewer, victim)[:50],
         "support_form": form,
         "can_record_support": authz.can(viewer, "report:comment"),
     })

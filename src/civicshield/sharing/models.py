@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicshield.core.markings import TLP
+from civicshield.core.models import Shareable
 
 
 class SharingGroup(models.Model):
@@ -63,3 +65,135 @@ class SharingAgreement(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- STIX 2.1 and TAXII 2.1 (docs/stix-mapping.md, docs/taxii.md) ----------------------
+
+
+class StixImport(models.Model):
+    """One import of STIX content (a file, an API call, a TAXII POST): the TAXII status
+    resource (TAXII 2.1 §4.3.1) and the unit of the audit log."""
+
+    status_id = models.UUIDField(unique=True)
+    source = models.CharField(max_length=10)  # "file", "api" or "taxii"
+    collection = models.CharField(max_length=36, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    organisation = models.ForeignKey("directory.Organisation", null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, default="complete")
+    total_count = models.PositiveIntegerField(default=0)
+    success_count = models.PositiveIntegerField(default=0)
+    failure_count = models.PositiveIntegerField(default=0)
+    pending_count = models.PositiveIntegerField(default=0)
+    successes = models.JSONField(default=list, blank=True)
+    failures = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"STIX import {self.status_id}"
+
+
+class StixObject(Shareable):
+    """The current version of an object received over STIX, kept verbatim (`body`, the JSON
+    text as received) and re-exported unchanged. A received report also becomes a
+    `reports.Report` (`report`); its STIX id and version stay here."""
+
+    stix_id = models.CharField(max_length=300, unique=True)
+    type = models.CharField(max_length=250, db_index=True)
+    modified = models.CharField(max_length=40, blank=True,
+                                help_text=_("The version: `modified`, else `created`, else ''."))
+    body = models.TextField()
+    report = models.OneToOneField("reports.Report", null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    received_in = models.ForeignKey(StixImport, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["stix_id"]
+
+    def __str__(self) -> str:
+        return self.stix_id
+
+
+class StixObjectVersion(models.Model):
+    """Every version of every object ever received, verbatim (idempotency by id + modified)."""
+
+    stix_id = models.CharField(max_length=300)
+    modified = models.CharField(max_length=40, blank=True)
+    body = models.TextField()
+    received_in = models.ForeignKey(StixImport, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["stix_id", "modified"],
+                                               name="stix_version_once")]
+
+    def __str__(self) -> str:
+        return f"{self.stix_id} @ {self.modified}"
+
+
+class ObservableIndicator(models.Model):
+    """An analyst's judgement that an observable of a report indicates the activity: exported
+    as a STIX `indicator` with a pattern beside the SCO. Kept on the sharing side so the
+    reports tables need no new column."""
+
+    report = models.ForeignKey("reports.Report", on_delete=models.CASCADE, related_name="+")
+    observable = models.ForeignKey("reports.Observable", on_delete=models.CASCADE,
+                                   related_name="+")
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "observable"],
+                                               name="observable_indicator_once")]
+
+    def __str__(self) -> str:
+        return f"{self.observable_id} indicates {self.report_id}"
+
+
+class TaxiiEntry(Shareable):
+    """One version of one STIX object in one TAXII collection, serialised once.
+
+    The marking and audience are those of the record it came from, so the access layer
+    (`visible_to`) decides who sees it exactly as for that record. Served by a keyset on
+    (`date_added`, `id`): a page costs one index range scan, whatever the collection size.
+    """
+
+    collection = models.CharField(max_length=36)
+    stix_id = models.CharField(max_length=300)
+    type = models.CharField(max_length=250)
+    spec_version = models.CharField(max_length=5, default="2.1")
+    version = models.CharField(max_length=40)
+    date_added = models.DateTimeField()
+    is_latest = models.BooleanField(default=True)
+    body = models.TextField()
+    source_report = models.ForeignKey("reports.Report", null=True, blank=True,
+                                      on_delete=models.CASCADE, related_name="+")
+    source_object = models.ForeignKey(StixObject, null=True, blank=True,
+                                      on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["collection", "stix_id", "version"],
+                                               name="taxii_entry_once")]
+        indexes = [models.Index(fields=["collection", "date_added", "id"]),
+                   models.Index(fields=["date_added"]),
+                   models.Index(fields=["stix_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.collection}: {self.stix_id} @ {self.version}"
+
+
+class PublishedReport(models.Model):
+    """Which version (`updated_at`) of a report the TAXII collections hold."""
+
+    report = models.OneToOneField("reports.Report", on_delete=models.CASCADE, related_name="+")
+    version = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.report_id} @ {self.version}"

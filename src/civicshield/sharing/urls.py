@@ -1,6 +1,7 @@
 from django.urls import path
 
 from civicshield.sharing import views
+from civicshield.sharing.stix import views as stix_views
 
 app_name = "sharing"
 urlpatterns = [
@@ -8,6 +9,7 @@ urlpatterns = [
     path("agreements/new/", views.agreement_create, name="new_agreement"),
     path("agreements/<slug:slug>/", views.agreement_detail, name="agreement"),
     path("matrix/", views.matrix, name="matrix"),
+    path("stix/", stix_views.stix_export, name="stix_export"),
     path("groups/", views.group_list, name="groups"),
     path("groups/new/", views.group_create, name="new_group"),
     path("groups/<slug:slug>/members/", views.group_members, name="group_members"),

@@ -1,0 +1,60 @@
+"""STIX ingest: objects/s importing 20,000 objects through TAXII POST (chunks of 1,000),
+against `stix2.parse(..., allow_custom=True)` of the same objects alone.
+
+Ours is the full import: validate, store every version, map reports to records with
+their observables and indicators, publish to the TAXII collections, audit, and call
+correlation on commit. The POSTs go through Django's whole request stack in-process
+(the test client: no socket), so the figure is the server's, not the network's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from bench.stix_corpus import corpus
+
+OBJECTS = int(os.environ.get("BENCH_STIX_OBJECTS", "20000"))
+CHUNK = 1000
+MEDIA_TYPE = "application/taxii+json;version=2.1"
+
+
+def run() -> None:
+    import stix2
+    from django.test import Client
+
+    from civicshield.core.choices import Role
+    from civicshield.core.services import issue_token
+    from civicshield.directory.models import Organisation, User
+    from civicshield.sharing.models import StixObject, TaxiiEntry
+    from civicshield.sharing.stix.ids import collection_id
+
+    objects = corpus(OBJECTS)
+    chunks = [objects[start:start + CHUNK] for start in range(0, len(objects), CHUNK)]
+    bodies = [json.dumps({"objects": chunk}) for chunk in chunks]
+
+    started = time.perf_counter()
+    for body in objects:
+        stix2.parse(body, allow_custom=True)
+    baseline = time.perf_counter() - started
+
+    organisation = Organisation.objects.create(slug="bench-ingest", name="Bench ingest",
+                                               sector="civil_society", country="Veridia")
+    user = User.objects.create(username="bench-ingest", role=Role.ANALYST,
+                               organisation=organisation)
+    secret = issue_token(user=user, label="bench").secret
+    client = Client(headers={"Authorization": f"Bearer {secret}", "Accept": MEDIA_TYPE})
+    url = f"/taxii2/api/collections/{collection_id('community')}/objects/"
+    started = time.perf_counter()
+    for body in bodies:
+        response = client.post(url, body, content_type=MEDIA_TYPE)
+        assert response.status_code == 202, response.content[:500]
+    ours = time.perf_counter() - started
+    stored = StixObject.objects.count()
+    assert stored >= len(objects), stored
+    print(f"  {len(objects):,} objects ({len(chunks)} POSTs of {CHUNK}); "
+          f"{TaxiiEntry.objects.count():,} collection entries")
+    print(f"  stix2.parse alone    {len(objects) / baseline:10,.0f} objects/s ({baseline:.2f} s)")
+    print(f"  TAXII POST import    {len(objects) / ours:10,.0f} objects/s ({ours:.2f} s)")
+    print(f"  ratio (ours / stix2.parse) {baseline / ours:6.2f}x  (target >= 2x)")

@@ -1,0 +1,146 @@
+"""Notification pages: sent and received, one notification's states, the coordinators'
+"waiting for acknowledgement" board, the inbox, the mail outbox, and the acknowledgement
+link page (no login). Thin: selectors read, services write; nothing is sent from here."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from civicshield.comms.choices import NotificationKind, NotificationStatus
+from civicshield.comms.notifications import selectors, services
+from civicshield.core import authz
+from civicshield.core.errors import NotFound
+
+
+def _notification_or_404(request: HttpRequest, notification_id: int) -> object:
+    try:
+        return selectors.notification_for(request.user, notification_id)
+    except NotFound:
+        raise Http404(_("No such notification.")) from None
+
+
+@login_required
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    role = request.GET.get("role", "")
+    role = role if role in ("sent", "received") else ""
+    notifications = list(selectors.notifications_for(request.user, role=role)[:100])
+    return render(request, "comms/notifications/list.html", {
+        "notifications": notifications, "role": role,
+        "can_view_board": authz.can(request.user, "notification:view_board"),
+    })
+
+
+@login_required
+@require_GET
+def notification_detail(request: HttpRequest, notification_id: int) -> HttpResponse:
+    notification = _notification_or_404(request, notification_id)
+    return render(request, "comms/notifications/detail.html", {
+        "notification": notification,
+        "recipients": selectors.visible_recipients(request.user, notification),
+        "is_sender": selectors.is_sender(request.user, notification),
+        "can_suppress": authz.can(request.user, "notification:suppress")
+        and notification.kind == NotificationKind.ATTEMPTED_BREACH
+        and notification.status != NotificationStatus.SUPPRESSED,
+    })
+
+
+@login_required
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    if not authz.can(request.user, "notification:view_board"):
+        raise PermissionDenied
+    return render(request, "comms/notifications/board.html", {
+        "board": selectors.waiting_board(request.user),
+    })
+
+
+@login_required
+@require_POST
+def suppress(request: HttpRequest, notification_id: int) -> HttpResponse:
+    if not authz.can(request.user, "notification:suppress"):
+        raise PermissionDenied
+    notification = _notification_or_404(request, notification_id)
+    try:
+        services.suppress(actor=request.user, notification=notification,
+                          reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Suppressed; the reason is recorded."))
+    return redirect("comms:notifications:detail", notification_id=notification_id)
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    return render(request, "comms/notifications/inbox.html", {
+        "items": selectors.inbox_for(request.user),
+    })
+
+
+@login_required
+@require_GET
+def inbox_item(request: HttpRequest, recipient_id: int) -> HttpResponse:
+    try:
+        recipient = services.mark_opened(actor=request.user, recipient_id=recipient_id)
+    except NotFound:
+        raise Http404(_("No such notification.")) from None
+    return render(request, "comms/notifications/message.html", {
+        "recipient": recipient, "message": selectors.message_for(recipient),
+        "ack_action": "inbox",
+    })
+
+
+@login_required
+@require_POST
+def inbox_acknowledge(request: HttpRequest, recipient_id: int) -> HttpResponse:
+    try:
+        services.acknowledge_in_inbox(actor=request.user, recipient_id=recipient_id)
+    except NotFound:
+        raise Http404(_("No such notification.")) from None
+    messages.success(request, _("Acknowledged. Thank you."))
+    return redirect("comms:notifications:inbox_item", recipient_id=recipient_id)
+
+
+@require_http_methods(["GET", "POST"])
+def acknowledge_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the e-mail. GET shows the message (and notes it was opened); the button
+    POSTs the acknowledgement, so a mail scanner following links acknowledges nothing."""
+    if request.method == "POST":
+        outcome = services.acknowledge_by_link(token)
+        just_acknowledged = outcome.state == "ok"
+    else:
+        outcome = services.open_link(token)
+        just_acknowledged = False
+    if outcome.state == "invalid":
+        response = render(request, "comms/notifications/link.html", {"state": "invalid"},
+                          status=404)
+    else:
+        recipient = outcome.recipient
+        response = render(request, "comms/notifications/link.html", {
+            "state": outcome.state, "recipient": recipient, "token": token,
+            "just_acknowledged": just_acknowledged,
+            "message": selectors.message_for(recipient)
+            if recipient is not None and outcome.state in ("ok", "used") else None,
+        }, status=410 if outcome.state == "expired" else 200)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@login_required
+@require_GET
+def outbox(request: HttpRequest) -> HttpResponse:
+    if not authz.can(request.user, "notification:view_board"):
+        raise PermissionDenied
+    return render(request, "comms/notifications/outbox.html", {
+        "mails": selectors.mail_outbox(request.user),
+    })

@@ -1,0 +1,534 @@
+"""MISP event JSON in: one report per event, through `reports.services.create_report`.
+
+Accepted shapes: one event (`{"info": ...}` or `{"Event": {...}}`), a list of them, or a
+MISP search result (`{"response": [...]}`). Attributes become observables (docs/misp.md
+has the table); attribute types we do not model are reported, not guessed. Tags set the
+TLP, techniques, phases, information types, confidence, severity and outcome where they
+match our vocabulary; every other tag is kept as a label in the report's text (the report
+has no label field). A malformed event or a bad attribute names the event and the
+attribute, and nothing is written — unless `skip_invalid`, which imports the valid events
+and lists exactly what was left out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from civicshield.core import audit, authz
+from civicshield.core.markings import TLP, width
+from civicshield.reports import observables as kinds
+from civicshield.reports.choices import ObservableType, Source, Status, VictimKind
+from civicshield.reports.models import Report
+from civicshield.reports.services import ReportInput, create_report, set_status
+from civicshield.sharing.misp import mapping
+
+MAX_TITLE = 200  # Report.title
+
+
+class InvalidEvents(Exception):
+    """The payload, or some of its events, cannot be imported. `errors` maps a path such
+    as `events[0].Attribute[2].value` to messages that name the event and attribute."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        first = next(iter(errors.items()), ("__all__", ["invalid MISP event"]))
+        super().__init__(f"{first[0]}: {first[1][0]}")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class SkippedAttribute:
+    event: str
+    attribute: str
+    type: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"event {self.event}: attribute {self.attribute} ({self.type}): {self.reason}"
+
+
+@dataclass(frozen=True)
+class SkippedEvent:
+    index: int
+    event: str
+    errors: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class ImportedEvent:
+    event: str
+    report: Report
+    labels: list[str]
+
+
+@dataclass
+class ImportResult:
+    imported: list[ImportedEvent] = field(default_factory=list)
+    skipped_attributes: list[SkippedAttribute] = field(default_factory=list)
+    skipped_events: list[SkippedEvent] = field(default_factory=list)
+
+
+# --- Reading the payload ---------------------------------------------------------------
+
+
+def parse_payload(raw: bytes | str | Any) -> list[Any]:
+    """The events of a MISP JSON payload (bytes, text or already decoded), unwrapped.
+
+    Raises InvalidEvents when it is not JSON or not a MISP event shape; the events
+    themselves are checked by `import_events`.
+    """
+    if isinstance(raw, bytes | bytearray):
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise InvalidEvents({"__all__": [f"not UTF-8 text (byte {error.start})"]}) from None
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise InvalidEvents({"__all__": [
+                f"not JSON: {error.msg} at line {error.lineno}, column {error.colno}"]}) from None
+    if isinstance(raw, dict) and isinstance(raw.get("response"), list):
+        items = raw["response"]
+    elif isinstance(raw, list):
+        items = raw
+    elif isinstance(raw, dict) and ("Event" in raw or "info" in raw):
+        items = [raw]
+    else:
+        raise InvalidEvents({"__all__": [
+            "not a MISP event: expected an event, {\"Event\": ...}, a list of events or "
+            "{\"response\": [...]}"]})
+    if not items:
+        raise InvalidEvents({"__all__": ["no events"]})
+    return [item["Event"] if isinstance(item, dict) and "Event" in item else item
+            for item in items]
+
+
+# --- One event -------------------------------------------------------------------------
+
+
+@dataclass
+class _Prepared:
+    name: str  # how messages name the event: its uuid, else its position
+    data: ReportInput
+    status: str
+    observable_paths: list[tuple[str, str]]  # per observable: (error key, attribute label)
+    labels: list[str]
+    skipped: list[SkippedAttribute]
+
+
+class _EventErrors:
+    def __init__(self, index: int, name: str) -> None:
+        self.prefix = f"events[{index}]"
+        self.name = name
+        self.by_field: dict[str, list[str]] = {}
+
+    def add(self, path: str, message: str) -> None:
+        key = f"{self.prefix}.{path}" if path else self.prefix
+        self.by_field.setdefault(key, []).append(f"event {self.name}: {message}")
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _tag_names(container: Mapping[str, Any], errors: _EventErrors, path: str) -> list[str]:
+    """Tag names of an event or attribute: `Tag: [{name}]` or MISP's `EventTag`/`AttributeTag`."""
+    names: list[str] = []
+    tags = container.get("Tag") or []
+    if not isinstance(tags, list):
+        errors.add(f"{path}Tag", "Tag is not a list")
+        return names
+    for position, tag in enumerate(tags):
+        name = tag.get("name") if isinstance(tag, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            errors.add(f"{path}Tag[{position}]", "a tag has no name")
+            continue
+        names.append(name.strip())
+    for key in ("EventTag", "AttributeTag"):
+        for link in container.get(key) or []:
+            tag = link.get("Tag") if isinstance(link, dict) else None
+            if isinstance(tag, dict) and isinstance(tag.get("name"), str):
+                names.append(tag["name"].strip())
+    return names
+
+
+def _galaxy_tag_names(event: Mapping[str, Any]) -> list[str]:
+    """Tags of MISP's `Galaxy[].GalaxyCluster[]` blocks (events exported from MISP's API)."""
+    names = []
+    for galaxy in event.get("Galaxy") or []:
+        if isinstance(galaxy, dict):
+            for cluster in galaxy.get("GalaxyCluster") or []:
+                if isinstance(cluster, dict) and isinstance(cluster.get("tag_name"), str):
+                    names.append(cluster["tag_name"].strip())
+    return names
+
+
+def _attributes(event: Mapping[str, Any], errors: _EventErrors
+                ) -> list[tuple[str, Mapping[str, Any]]]:
+    """(path, attribute) for the event's attributes and those of its objects."""
+    found: list[tuple[str, Mapping[str, Any]]] = []
+    attributes = event.get("Attribute") or []
+    if not isinstance(attributes, list):
+        errors.add("Attribute", "Attribute is not a list")
+        attributes = []
+    found += [(f"Attribute[{position}]", attribute)
+              for position, attribute in enumerate(attributes)]
+    objects = event.get("Object") or []
+    if not isinstance(objects, list):
+        errors.add("Object", "Object is not a list")
+        objects = []
+    for number, misp_object in enumerate(objects):
+        inner = misp_object.get("Attribute") if isinstance(misp_object, dict) else None
+        if not isinstance(inner, list):
+            errors.add(f"Object[{number}]", "an object has no list of attributes")
+            continue
+        found += [(f"Object[{number}].Attribute[{position}]", attribute)
+                  for position, attribute in enumerate(inner)]
+    return found
+
+
+def _observable_type_tag(tags: Sequence[str]) -> str | None:
+    for name in tags:
+        tag = mapping.parse_tag(name)
+        if (tag is not None and tag.namespace == mapping.OWN_NAMESPACE
+                and tag.predicate == mapping.OBSERVABLE_TYPE_PREDICATE):
+            return tag.value
+    return None
+
+
+def _observables_of(misp_type: str, value: str, tags: Sequence[str]
+                    ) -> list[tuple[str, str]] | str:
+    """The (observable type, value) pairs an attribute gives, or why it gives none."""
+    tagged = _observable_type_tag(tags)
+    if tagged is not None:
+        if tagged not in ObservableType.values:
+            return f"its observable-type tag names an unknown type “{tagged}”"
+        return [(tagged, value)]
+    if misp_type in mapping.COMPOSITE_TYPES:
+        parts = value.split("|")
+        components = mapping.COMPOSITE_TYPES[misp_type]
+        if len(parts) != len(components):
+            return f"a {misp_type} value has {len(components)} parts separated by “|”"
+        pairs: list[tuple[str, str]] = []
+        for component, part in zip(components, parts, strict=True):
+            if component:
+                found = _observables_of(component, part, ())
+                if isinstance(found, str):
+                    return found
+                pairs += found
+        return pairs
+    if misp_type not in mapping.OBSERVABLE_FOR_ATTRIBUTE:
+        return f"MISP type “{misp_type}” has no observable type here (docs/misp.md)"
+    if misp_type in ("ip-dst", "ip-src"):
+        return [(mapping.ip_type(value), value)]
+    if misp_type == mapping.TWITTER_TYPE:
+        return [(kinds.SOCIAL_ACCOUNT, "x:" + value.strip().removeprefix("@"))]
+    if misp_type == "text":
+        if value.strip()[:1] in ("#", "\uff03"):
+            return [(kinds.HASHTAG, value)]
+        return "a text attribute is free text unless tagged civicshield:observable-type"
+    observable_type = mapping.OBSERVABLE_FOR_ATTRIBUTE[misp_type]
+    assert observable_type is not None
+    return [(observable_type, value)]
+
+
+def _int_field(event: Mapping[str, Any], name: str, allowed: Sequence[int],
+               errors: _EventErrors) -> int | None:
+    value = event.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = None
+    if number not in allowed:
+        errors.add(name, f"{name} must be one of {', '.join(map(str, allowed))}, "
+                         f"not {value!r}")
+        return None
+    return number
+
+
+def _observed_at(event: Mapping[str, Any], errors: _EventErrors) -> datetime:
+    value = event.get("date")
+    if value is None or value == "":
+        return timezone.now()
+    try:
+        day = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        errors.add("date", f"date {value!r} is not a date (YYYY-MM-DD)")
+        return timezone.now()
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+@dataclass
+class _Vocabulary:
+    """Which codes of our vocabulary exist, looked up once per import."""
+
+    techniques: dict[str, str]  # code → name
+    phases: set[str]
+    information_types: set[str]
+    term_names: dict[str, str]  # MISP taxonomy tag → its term's name
+
+
+def _vocabulary(events: Sequence[Any]) -> _Vocabulary:
+    from civicshield.vocab.selectors import technique_kinds, terms_visible_to
+
+    tags: set[str] = set()
+    for event in events:
+        if isinstance(event, dict):
+            for key in ("Tag", "EventTag"):
+                for tag in event.get(key) or []:
+                    if isinstance(tag, dict):
+                        name = tag.get("name") or (tag.get("Tag") or {}).get("name")
+                        if isinstance(name, str):
+                            tags.add(name.strip())
+    namespaces = {name.partition(":")[0] for name in tags if ":" in name}
+
+    def codes(vocabularies: list[str], kinds_wanted: Sequence[str] = ()) -> dict[str, str]:
+        return dict(terms_visible_to(authz.OPERATOR, vocabularies=vocabularies,
+                                     kinds=kinds_wanted, include_deprecated=True)
+                    .values_list("code", "name"))
+
+    term_names = {
+        term.code: term.name for term in terms_visible_to(
+            authz.OPERATOR, vocabularies=[f"misp-{slugify(n)}" for n in namespaces],
+            include_deprecated=True).filter(code__in=tags)
+    } if namespaces else {}
+    return _Vocabulary(
+        techniques=codes(["disarm", "attack"], technique_kinds()),
+        phases=set(codes(["phases"])), information_types=set(codes(["information-types"])),
+        term_names=term_names,
+    )
+
+
+def _prepare(index: int, event: Any, vocabulary: _Vocabulary, actor: Any
+             ) -> _Prepared | _EventErrors:
+    if not isinstance(event, dict):
+        errors = _EventErrors(index, f"#{index}")
+        errors.add("", "is not a JSON object")
+        return errors
+    event_uuid = _text(event.get("uuid"))
+    name = event_uuid or f"#{index}"
+    errors = _EventErrors(index, name)
+    info = _text(event.get("info"))
+    if not info:
+        errors.add("info", "info (the event's title) is missing")
+    threat_level = _int_field(event, "threat_level_id", (1, 2, 3, 4), errors)
+    analysis = _int_field(event, "analysis", (0, 1, 2), errors)
+    observed_at = _observed_at(event, errors)
+
+    tlps: list[str] = []
+    techniques: list[str] = []
+    phases: list[str] = []
+    information_types: list[str] = []
+    labels: list[str] = []
+    notes: list[str] = []
+    confidence = severity = outcome = None
+
+    def read_tag(name: str) -> None:
+        nonlocal confidence, severity, outcome
+        lowered = name.lower()
+        if lowered in mapping.TLP_FROM_TAG:
+            tlps.append(mapping.TLP_FROM_TAG[lowered])
+            return
+        if lowered in mapping.TLP_EXTENSION_NOTES:
+            notes.append(mapping.TLP_EXTENSION_NOTES[lowered])
+        tag = mapping.parse_tag(name)
+        if tag is not None and tag.value is not None:
+            if tag.namespace == "misp-galaxy":
+                code = mapping.technique_from_galaxy(tag.predicate, tag.value,
+                                                     vocabulary.techniques)
+                if code is not None:
+                    techniques.append(code)
+                    return
+            elif tag.namespace == mapping.OWN_NAMESPACE:
+                value = tag.value
+                if tag.predicate == mapping.TECHNIQUE_PREDICATE and value in \
+                        vocabulary.techniques:
+                    techniques.append(value)
+                    return
+                if tag.predicate == mapping.PHASE_PREDICATE and value in vocabulary.phases:
+                    phases.append(value)
+                    return
+                if (tag.predicate == mapping.INFORMATION_TYPE_PREDICATE
+                        and value in vocabulary.information_types):
+                    information_types.append(value)
+                    return
+                if tag.predicate == mapping.SEVERITY_PREDICATE and value in "12345" \
+                        and len(value) == 1:
+                    severity = int(value)
+                    return
+                if tag.predicate == mapping.OUTCOME_PREDICATE and value in mapping.OUTCOMES:
+                    outcome = value
+                    return
+            elif (f"{tag.namespace}:{tag.predicate}" == mapping.CONFIDENCE_PREDICATE
+                  and tag.value in mapping.CONFIDENCE_FROM_ESTIMATIVE):
+                confidence = mapping.CONFIDENCE_FROM_ESTIMATIVE[tag.value]
+                return
+        term_name = vocabulary.term_names.get(name)
+        labels.append(f"{name} ({term_name})" if term_name and term_name != name else name)
+
+    for tag_name in [*_tag_names(event, errors, ""), *_galaxy_tag_names(event)]:
+        read_tag(tag_name)
+
+    observables: list[dict[str, str]] = []
+    observable_paths: list[tuple[str, str]] = []
+    victims: list[dict[str, Any]] = []
+    skipped: list[SkippedAttribute] = []
+    for path, attribute in _attributes(event, errors):
+        if not isinstance(attribute, dict):
+            errors.add(path, "an attribute is not a JSON object")
+            continue
+        misp_type = _text(attribute.get("type"))
+        raw_value = attribute.get("value")
+        value = str(raw_value).strip() if isinstance(raw_value, str | int) else ""
+        label = f"attribute {_text(attribute.get('uuid')) or path} ({misp_type or '?'} " \
+                f"{value[:80]!r})"
+        if not misp_type:
+            errors.add(f"{path}.type", f"{label}: has no type")
+            continue
+        if not value:
+            errors.add(f"{path}.value", f"{label}: has no value")
+            continue
+        if attribute.get("deleted") in (True, 1, "1", "true"):
+            continue
+        tags = _tag_names(attribute, errors, f"{path}.")
+        for tag_name in tags:
+            if tag_name.lower() in mapping.TLP_FROM_TAG:
+                # An attribute marked more narrowly than its event narrows the whole report:
+                # the report has one marking, and it must not widen the attribute's.
+                tlps.append(mapping.TLP_FROM_TAG[tag_name.lower()])
+        if misp_type in mapping.VICTIM_ATTRIBUTE_TYPES:
+            # The source named a target; its identity stays private here until consent says
+            # otherwise (reports.redaction).
+            victims.append({"kind": VictimKind.OTHER, "name": value[:200], "consent": "private"})
+            continue
+        found = _observables_of(misp_type, value, tags)
+        if isinstance(found, str):
+            skipped.append(SkippedAttribute(name, _text(attribute.get("uuid")) or path,
+                                            misp_type, found))
+            continue
+        for observable_type, observable_value in found:
+            observables.append({"type": observable_type, "value": observable_value})
+            observable_paths.append((f"{path}.value", label))
+
+    if errors.by_field:
+        return errors
+    tlp = min(tlps, key=width) if tlps else None
+    audience_users = [actor] if tlp == TLP.RED and getattr(actor, "is_authenticated", False) \
+        else []
+    description = _description(event, info, notes, labels)
+    data = ReportInput(
+        title=info[:MAX_TITLE], description=description, observed_start=observed_at,
+        phases=phases, information_types=information_types, techniques=techniques,
+        tlp=tlp, audience_users=audience_users, victims=victims, observables=observables,
+        severity=severity or mapping.SEVERITY_FROM_THREAT_LEVEL.get(threat_level or 4, 3),
+        source=Source.AUTOMATED_FEED,
+        **({"confidence": confidence} if confidence else {}),
+        **({"outcome": outcome} if outcome else {}),
+    )
+    status = mapping.STATUS_FROM_ANALYSIS.get(analysis if analysis is not None else 0,
+                                              Status.NEW)
+    return _Prepared(name, data, status, observable_paths, labels, skipped)
+
+
+def _description(event: Mapping[str, Any], info: str, notes: list[str],
+                 labels: list[str]) -> str:
+    reports = [item for item in event.get("EventReport") or []
+               if isinstance(item, dict) and isinstance(item.get("content"), str)
+               and item["content"].strip() and not item.get("deleted")]
+    parts = [item["content"].strip() for item in reports] or [info]
+    origin = event.get("Orgc") if isinstance(event.get("Orgc"), dict) else {}
+    source = f" from {origin['name']}" if isinstance(origin.get("name"), str) else ""
+    parts.append(f"Imported from MISP event {_text(event.get('uuid')) or '(no uuid)'}{source}.")
+    parts += notes
+    if labels:
+        parts.append("MISP tags: " + "; ".join(labels))
+    return "\n\n".join(parts)
+
+
+# create_report's field names, in the words of the MISP event.
+_EVENT_FIELDS = {
+    "title": "info", "description": "info", "observed_start": "date",
+    "tlp": "Tag", "audience": "Tag", "techniques": "Tag", "phases": "Tag",
+    "information_types": "Tag", "severity": "threat_level_id",
+}
+
+
+def _in_event_terms(index: int, prepared: _Prepared,
+                    error: ValidationError) -> dict[str, list[str]]:
+    errors = _EventErrors(index, prepared.name)
+    messages = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+    for name, problems in messages.items():
+        if name.startswith("observables["):
+            position = int(name[len("observables["):name.index("]")])
+            path, label = prepared.observable_paths[position]
+            for problem in problems:
+                errors.add(path, f"{label}: {problem}")
+            continue
+        if name.startswith("victims["):
+            for problem in problems:
+                errors.add("Attribute", f"a target attribute: {problem}")
+            continue
+        for problem in problems:
+            errors.add(_EVENT_FIELDS.get(name, name if name != "__all__" else ""), problem)
+    return errors.by_field
+
+
+# --- The import ------------------------------------------------------------------------
+
+
+def import_events(*, actor: Any, payload: bytes | str | Any, organisation: Any = None,
+                  skip_invalid: bool = False) -> ImportResult:
+    """Create one report per MISP event in `payload`, owned by `organisation` (default: the
+    actor's), each through `create_report` (validation, vocabulary, audit).
+
+    All or nothing: any invalid event raises InvalidEvents naming every problem, and
+    nothing is written. With `skip_invalid`, valid events are imported and the invalid
+    ones listed in `skipped_events`. Attributes of types we do not model are listed in
+    `skipped_attributes` either way.
+    """
+    authz.require(actor, "report:create")
+    events = parse_payload(payload)
+    vocabulary = _vocabulary(events)
+    result = ImportResult()
+    problems: dict[str, list[str]] = {}
+    with transaction.atomic():
+        for index, event in enumerate(events):
+            prepared = _prepare(index, event, vocabulary, actor)
+            if isinstance(prepared, _EventErrors):
+                event_errors = prepared.by_field
+            else:
+                try:
+                    with transaction.atomic():
+                        report = create_report(actor=actor, data=prepared.data,
+                                               organisation=organisation)
+                        if prepared.status != Status.NEW and authz.can(
+                                actor, "report:triage", report):
+                            set_status(actor=actor, report=report, status=prepared.status)
+                except ValidationError as error:
+                    event_errors = _in_event_terms(index, prepared, error)
+                else:
+                    result.imported.append(ImportedEvent(prepared.name, report,
+                                                         prepared.labels))
+                    result.skipped_attributes += prepared.skipped
+                    continue
+            problems.update(event_errors)
+            result.skipped_events.append(SkippedEvent(index, prepared.name, event_errors))
+        if problems and not skip_invalid:
+            raise InvalidEvents(problems)
+        audit.record(actor=actor, action="misp.import", details={
+            "events": len(events), "imported": [item.report.reference for item in
+                                                result.imported],
+            "skipped_events": [item.event for item in result.skipped_events],
+            "skipped_attributes": len(result.skipped_attributes)})
+    return result

@@ -1,0 +1,41 @@
+"""The audit entries of MISP exports: every feed read and every feed written to disk.
+
+Each function writes one audit entry in its own transaction (the feed itself changes
+nothing). The actor is the token's user, or `authz.OPERATOR` for the command line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+
+from civicshield.core import audit
+from civicshield.reports.models import Report
+from civicshield.sharing.misp.feed import FeedEvent
+
+
+def record_feed_read(*, actor: Any, part: str, events: Sequence[FeedEvent]) -> None:
+    """Note that `actor` read the feed's manifest or hashes, and which events it listed."""
+    with transaction.atomic():
+        audit.record(actor=actor, action=f"misp.feed_{part}", details={
+            "events": len(events), "references": [item.reference for item in events]})
+
+
+def record_event_read(*, actor: Any, event: FeedEvent) -> None:
+    """Note that `actor` fetched one event (a report's or a campaign's), so the owner can
+    see who looked."""
+    name = "report" if isinstance(event.record, Report) else "campaign"
+    with transaction.atomic():
+        audit.record(actor=actor, action=f"{name}.misp_export", target=event.record,
+                     details={"tlp": event.tlp, "event": event.uuid})
+
+
+def record_feed_written(*, actor: Any, directory: str, viewer_label: str,
+                        events: Sequence[FeedEvent]) -> None:
+    """Note a feed written to disk: where, as whom, and which reports it holds."""
+    with transaction.atomic():
+        audit.record(actor=actor, action="misp.feed_export", details={
+            "directory": directory, "as": viewer_label, "events": len(events),
+            "references": [item.reference for item in events]})

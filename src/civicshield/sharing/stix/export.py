@@ -1,0 +1,433 @@
+"""Our records as STIX 2.1 objects and bundles (docs/stix-mapping.md).
+
+Pure mapping plus one selector, `bundle_for`: what a viewer may see, read through the
+access layer, as a bundle. Exercise reports are never exported. Victims are exported
+only when `reports.redaction.view_of` identifies them to the viewer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from civicshield.core import access
+from civicshield.core.access import Viewer
+from civicshield.core.markings import TLP, width
+from civicshield.reports.choices import Confidence, Consent, ObservableType, Source, VictimKind
+from civicshield.reports.models import Observable, Report, Victim
+from civicshield.reports.redaction import view_of
+from civicshield.sharing.stix.ids import sco_id, sdo_id
+from civicshield.sharing.stix.markings import TLP_BY_MARKING_ID, marking_definition, marking_id
+
+EXTENSION_ID = "extension-definition--a9d27a5e-4c0b-4b67-8e4f-1f4b0f4f6c21"
+INSTANCE_IDENTITY_ID = sdo_id("identity", "instance")
+EPOCH = "2025-01-01T00:00:00.000Z"  # creation time of the extension and instance identity
+
+# Our observables without a STIX 2.1 SCO: new SCO types of our extension definition.
+CUSTOM_SCO_TYPES = {
+    ObservableType.PHONE: "x-civicshield-phone-number",
+    ObservableType.HASHTAG: "x-civicshield-hashtag",
+    ObservableType.AD_ID: "x-civicshield-ad-id",
+    # email-message would fit, but with only message_id it has no id-contributing property
+    # and stix2-validator then asks for both a UUIDv4 (error) and a UUIDv5 (warning).
+    ObservableType.MESSAGE_ID: "x-civicshield-message-id",
+}
+# STIX 2.1 §6.14 account-type-ov; other platforms keep their name in our extension.
+ACCOUNT_TYPES = {"x": "twitter", "facebook": "facebook"}
+CONFIDENCE = {Confidence.LOW: 15, Confidence.MEDIUM: 50, Confidence.HIGH: 85}
+IDENTITY_CLASSES = {
+    VictimKind.ORGANISATION: "organization", VictimKind.CANDIDATE: "individual",
+    VictimKind.OFFICIAL: "individual", VictimKind.VOTERS: "group", VictimKind.OTHER: "unknown",
+}
+TECHNIQUE_SOURCES = {"disarm": "DISARM", "attack": "mitre-attack"}
+# A victim's consent caps the marking of their identity object.
+CONSENT_CAP = {Consent.PUBLIC: TLP.CLEAR, Consent.PARTNERS: TLP.GREEN,
+               Consent.PRIVATE: TLP.AMBER_STRICT}
+
+
+def timestamp(moment: datetime) -> str:
+    """RFC 3339 in UTC with milliseconds, as STIX 2.1 §3.2 writes timestamps."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def narrower(tlp: str, other: str) -> str:
+    return tlp if width(tlp) <= width(other) else other
+
+
+def extension_definition() -> dict[str, Any]:
+    """Our extension: report context (phases, information types...) and new SCO types."""
+    return {
+        "type": "extension-definition", "spec_version": "2.1", "id": EXTENSION_ID,
+        "created": EPOCH, "modified": EPOCH, "created_by_ref": INSTANCE_IDENTITY_ID,
+        "name": "Civic Shield election context",
+        "description": "Electoral-cycle phases, information types, severity, outcome and "
+                       "source of a report; phone numbers, hashtags and ad-library ids as "
+                       "observables. See docs/stix-mapping.md.",
+        "schema": "https://civicshield.example/schemas/stix/election-context-1.0.json",
+        "version": "1.0.0",
+        "extension_types": ["property-extension", "new-sco"],
+        "object_marking_refs": [marking_id(TLP.CLEAR)],
+    }
+
+
+def instance_identity() -> dict[str, Any]:
+    return {
+        "type": "identity", "spec_version": "2.1", "id": INSTANCE_IDENTITY_ID,
+        "created": EPOCH, "modified": EPOCH, "name": "Civic Shield",
+        "identity_class": "system", "object_marking_refs": [marking_id(TLP.CLEAR)],
+    }
+
+
+def organisation_identity(organisation: Any) -> dict[str, Any]:
+    return {
+        "type": "identity", "spec_version": "2.1",
+        "id": sdo_id("identity", "organisation", organisation.pk),
+        "created": timestamp(organisation.created_at),
+        "modified": timestamp(organisation.updated_at),
+        "name": organisation.name, "identity_class": "organization",
+        "object_marking_refs": [marking_id(TLP.GREEN)],
+    }
+
+
+def _pattern_literal(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def observable_sco(observable: Observable, tlp: str) -> dict[str, Any]:
+    """The SCO for one observable, marked `tlp`."""
+    kind, value = observable.type, observable.value
+    body: dict[str, Any]
+    if kind in (ObservableType.MD5, ObservableType.SHA1, ObservableType.SHA256):
+        algorithm = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256"}[kind]
+        hashes = {algorithm: value}
+        body = {"type": "file", "id": sco_id("file", {"hashes": hashes}), "hashes": hashes}
+    elif kind == ObservableType.SOCIAL_ACCOUNT:
+        platform, _, login = value.partition(":")
+        body = {"type": "user-account", "user_id": value, "account_login": login}
+        if platform in ACCOUNT_TYPES:
+            body["account_type"] = ACCOUNT_TYPES[platform]
+        body["id"] = sco_id("user-account", {k: body[k] for k in (
+            "account_type", "user_id", "account_login") if k in body})
+        body["extensions"] = {EXTENSION_ID: {"extension_type": "property-extension",
+                                             "platform": platform}}
+    elif kind in CUSTOM_SCO_TYPES:
+        stix_type = CUSTOM_SCO_TYPES[ObservableType(kind)]
+        body = {"type": stix_type, "id": sdo_id(stix_type, value), "value": value,
+                "extensions": {EXTENSION_ID: {"extension_type": "new-sco"}}}
+    else:
+        stix_type = {"url": "url", "domain": "domain-name", "ipv4": "ipv4-addr",
+                     "ipv6": "ipv6-addr", "email": "email-addr"}[kind]
+        body = {"type": stix_type, "id": sco_id(stix_type, {"value": value}), "value": value}
+    body = {"type": body.pop("type"), "spec_version": "2.1", "id": body.pop("id"), **body}
+    body["object_marking_refs"] = [marking_id(tlp)]
+    return body
+
+
+def indicator_pattern(observable: Observable) -> str:
+    """A STIX pattern (STIX 2.1 §9) matching the observable's SCO."""
+    kind, value = observable.type, observable.value
+    literal = _pattern_literal(value)
+    if kind in (ObservableType.MD5, ObservableType.SHA1, ObservableType.SHA256):
+        algorithm = {"md5": "MD5", "sha1": "'SHA-1'", "sha256": "'SHA-256'"}[kind]
+        return f"[file:hashes.{algorithm} = {literal}]"
+    if kind == ObservableType.SOCIAL_ACCOUNT:
+        return f"[user-account:user_id = {literal}]"
+    if kind in CUSTOM_SCO_TYPES:
+        return f"[{CUSTOM_SCO_TYPES[ObservableType(kind)]}:value = {literal}]"
+    stix_type = {"url": "url", "domain": "domain-name", "ipv4": "ipv4-addr",
+                 "ipv6": "ipv6-addr", "email": "email-addr"}[kind]
+    return f"[{stix_type}:value = {literal}]"
+
+
+def attack_pattern(term: Any) -> dict[str, Any]:
+    vocabulary = term.vocabulary.slug
+    moment = timestamp(term.release.imported_at)
+    body: dict[str, Any] = {
+        "type": "attack-pattern", "spec_version": "2.1",
+        "id": sdo_id("attack-pattern", vocabulary, term.code),
+        "created": moment, "modified": moment, "name": term.name,
+        "external_references": [{"source_name": TECHNIQUE_SOURCES.get(vocabulary, vocabulary),
+                                 "external_id": term.code}],
+        "object_marking_refs": [marking_id(TLP.CLEAR)],
+    }
+    if term.plain:
+        body["description"] = term.plain
+    return body
+
+
+@dataclass
+class ExportContext:
+    """What mapping a report needs beyond the report: who judges victims' consent, the
+    observables flagged as indicators, and the reports received over STIX."""
+
+    victim_viewer: Any
+    indicators: set[tuple[int, int]] = field(default_factory=set)
+    received: dict[int, Any] = field(default_factory=dict)  # report id -> StixObject
+
+
+def report_id_of(report: Report, context: ExportContext) -> str:
+    received = context.received.get(report.pk)
+    return received.stix_id if received is not None else sdo_id("report", report.pk)
+
+
+def received_unchanged(report: Report, context: ExportContext) -> Any:
+    """The StixObject of a received report not changed here since: re-exported verbatim."""
+    received = context.received.get(report.pk)
+    if received is None or received.received_in is None:
+        return None
+    if report.updated_at > received.updated_at:
+        return None
+    return received
+
+
+def report_objects(report: Report, context: ExportContext) -> list[dict[str, Any]]:
+    """The report and what it refers to, each marked. Assumes `with_related` prefetching."""
+    tlp = report.tlp
+    marking = [marking_id(tlp)]
+    objects: list[dict[str, Any]] = []
+    refs: list[str] = []
+    if tlp == TLP.CLEAR:
+        author = INSTANCE_IDENTITY_ID
+    else:
+        organisation = organisation_identity(report.owner_organisation)
+        objects.append(organisation)
+        author = organisation["id"]
+    refs.append(author)
+    for observable in report.observables.all():
+        sco = observable_sco(observable, tlp)
+        objects.append(sco)
+        refs.append(sco["id"])
+        if (report.pk, observable.pk) in context.indicators:
+            indicator = {
+                "type": "indicator", "spec_version": "2.1",
+                "id": sdo_id("indicator", report.pk, observable.pk),
+                "created": timestamp(report.created_at),
+                "modified": timestamp(report.updated_at),
+                "created_by_ref": author,
+                "name": f"{observable.get_type_display()} {observable.value}"[:250],
+                "description": "Flagged by an analyst as an indicator of the activity this "
+                               "report describes.",
+                "indicator_types": ["malicious-activity"],
+                "pattern": indicator_pattern(observable), "pattern_type": "stix",
+                "pattern_version": "2.1",
+                "valid_from": timestamp(report.observed_start),
+                "object_marking_refs": marking,
+            }
+            objects.append(indicator)
+            refs.append(indicator["id"])
+    for term in report.techniques.all():
+        pattern = attack_pattern(term)
+        objects.append(pattern)
+        refs.append(pattern["id"])
+    for victim in report.victims.all():
+        view = view_of(context.victim_viewer, victim)
+        if not view.identified:
+            continue  # a redacted victim is never exported, not even as a description
+        identity = {
+            "type": "identity", "spec_version": "2.1",
+            "id": sdo_id("identity", "victim", victim.pk),
+            "created": timestamp(victim.created_at), "modified": timestamp(victim.created_at),
+            "name": view.label, "identity_class": IDENTITY_CLASSES[VictimKind(victim.kind)],
+            "object_marking_refs": [marking_id(narrower(tlp, CONSENT_CAP[Consent(
+                victim.consent)]))],
+        }
+        objects.append(identity)
+        refs.append(identity["id"])
+    context_extension: dict[str, Any] = {
+        "extension_type": "property-extension", "reference": report.reference,
+        "phases": [term.code for term in report.phases.all()],
+        "information_types": [term.code for term in report.information_types.all()],
+        "severity": report.severity, "outcome": report.outcome, "source": report.source,
+        "status": report.status, "observed_start": timestamp(report.observed_start),
+    }
+    if report.observed_end is not None:
+        context_extension["observed_end"] = timestamp(report.observed_end)
+    for name in ("phases", "information_types"):
+        if not context_extension[name]:
+            del context_extension[name]  # STIX 2.1 §3.3: no empty lists
+    labels = [f"phase:{code}" for code in context_extension.get("phases", ())]
+    labels += [f"information-type:{code}" for code in
+               context_extension.get("information_types", ())]
+    body: dict[str, Any] = {
+        "type": "report", "spec_version": "2.1", "id": report_id_of(report, context),
+        "created": timestamp(report.created_at), "modified": timestamp(report.updated_at),
+        "created_by_ref": author, "name": report.title,
+        "description": report.description, "report_types": ["threat-report"],
+        "published": timestamp(report.created_at),
+        "object_refs": list(dict.fromkeys(refs)),
+        "confidence": CONFIDENCE[Confidence(report.confidence)],
+    }
+    if labels:
+        body["labels"] = labels
+    body["object_marking_refs"] = marking
+    body["extensions"] = {EXTENSION_ID: context_extension}
+    received = context.received.get(report.pk)
+    if received is not None:
+        # Keep the producer's id and creation time: ours is a newer version of their object.
+        original = json.loads(received.body)
+        body["created"] = original.get("created", body["created"])
+    objects.insert(0, body)
+    return objects
+
+
+def with_related(queryset: QuerySet[Report]) -> QuerySet[Report]:
+    """The prefetching `report_objects` relies on: a fixed number of queries per page."""
+    return queryset.select_related("owner_organisation").prefetch_related(
+        "observables", "phases", "information_types",
+        Prefetch("techniques", queryset=_terms_with_release()),
+        Prefetch("victims", queryset=Victim.objects.select_related("organisation")),
+    )
+
+
+def _terms_with_release() -> QuerySet[Any]:
+    from civicshield.vocab.models import Term
+
+    return Term.objects.select_related("vocabulary", "release")
+
+
+def context_for(viewer: Any, reports: Sequence[Report]) -> ExportContext:
+    from civicshield.sharing.models import ObservableIndicator, StixObject
+
+    ids = [report.pk for report in reports]
+    context = ExportContext(victim_viewer=viewer)
+    for chunk in _chunks(ids, 500):
+        context.indicators.update(ObservableIndicator.objects.filter(report_id__in=chunk)
+                                  .values_list("report_id", "observable_id"))
+        context.received.update((row.report_id, row) for row in StixObject.objects.filter(
+            report_id__in=chunk).defer("body"))
+    return context
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+# --- Bundles --------------------------------------------------------------------------
+
+
+@dataclass
+class BundleFilters:
+    """Which part of what the viewer may see goes into a bundle (all optional)."""
+
+    since: datetime | None = None  # reports created at or after
+    until: datetime | None = None  # reports created before
+    campaign: str | None = None
+    phases: Sequence[str] = ()
+    types: Sequence[str] = ()  # STIX types to keep, e.g. ("report", "indicator")
+
+
+class CampaignsUnavailable(Exception):
+    """Filtering by campaign needs the correlation app's campaigns."""
+
+
+def exportable_reports(viewer: Any, filters: BundleFilters, *, asking: Any = None
+                       ) -> QuerySet[Report]:
+    """Reports the viewer may see that may leave the platform (never exercise reports)."""
+    queryset = access.visible_to(viewer, Report.objects.exclude(source=Source.EXERCISE))
+    if filters.since is not None:
+        queryset = queryset.filter(created_at__gte=filters.since)
+    if filters.until is not None:
+        queryset = queryset.filter(created_at__lt=filters.until)
+    if filters.phases:
+        queryset = queryset.filter(phases__code__in=list(filters.phases),
+                                   phases__vocabulary__slug="phases").distinct()
+    if filters.campaign:
+        queryset = queryset.filter(pk__in=_campaign_report_ids(
+            viewer if asking is None else asking, filters.campaign))
+    return queryset.order_by("created_at", "id")
+
+
+def _campaign_report_ids(viewer: Any, campaign: str) -> list[int]:
+    """The reports of a campaign the viewer may see (the correlation app's selector decides
+    which campaigns that is; the reports are filtered by the access layer afterwards)."""
+    try:
+        from civicshield.correlation.selectors import campaign_for
+    except ImportError:
+        raise CampaignsUnavailable(campaign) from None
+    from civicshield.core.errors import NotFound
+
+    try:
+        if isinstance(viewer, Viewer):
+            # The command line (the coordinator's view): any campaign; the access layer
+            # still filters its reports.
+            from civicshield.correlation.models import Campaign
+
+            found = Campaign.objects.filter(pk=int(campaign)).first()
+            if found is None:
+                return []
+        else:
+            found = campaign_for(viewer, int(campaign))
+    except (ValueError, NotFound):
+        return []
+    return list(found.memberships.exclude(state="excluded").values_list("report_id", flat=True))
+
+
+def bundle_objects(viewer: Any, filters: BundleFilters) -> list[dict[str, Any]]:
+    """Every object of the viewer's bundle, deduplicated, in a stable order."""
+    from civicshield.sharing.models import StixObject
+
+    who = Viewer.of(viewer) if not isinstance(viewer, Viewer) else viewer
+    reports = list(with_related(exportable_reports(who, filters, asking=viewer)))
+    context = context_for(who, reports)
+    chosen: dict[str, dict[str, Any]] = {}
+    verbatim: dict[str, str] = {}
+
+    def keep(body: dict[str, Any]) -> None:
+        current = chosen.get(body["id"])
+        if current is None or _width_of(body) > _width_of(current):
+            chosen[body["id"]] = body
+
+    for report in reports:
+        received = received_unchanged(report, context)
+        if received is not None:
+            verbatim[received.stix_id] = received.body
+            continue
+        for body in report_objects(report, context):
+            keep(body)
+    received_objects = access.visible_to(who, StixObject.objects.filter(report__isnull=True))
+    if filters.since is not None or filters.until is not None or filters.campaign or \
+            filters.phases:
+        # Received objects belong to no report we can filter on: keep those the chosen
+        # received reports refer to.
+        wanted = set()
+        for text in verbatim.values():
+            wanted.update(json.loads(text).get("object_refs", []))
+        received_objects = received_objects.filter(stix_id__in=wanted)
+    for stix_id, body in received_objects.values_list("stix_id", "body"):
+        verbatim[stix_id] = body
+    for stix_id in verbatim:
+        chosen.pop(stix_id, None)
+    objects = list(chosen.values()) + [json.loads(text) for text in verbatim.values()]
+    if filters.types:
+        wanted_types = set(filters.types)
+        objects = [body for body in objects if body["type"] in wanted_types]
+    used_markings = {ref for body in objects for ref in body.get("object_marking_refs", ())}
+    head: list[dict[str, Any]] = [marking_definition(tlp) for tlp in reversed(TLP.values)
+                                  if marking_id(tlp) in used_markings]
+    head += [instance_identity(), extension_definition()]
+    head_ids = {body["id"] for body in head}
+    objects = [body for body in objects if body["id"] not in head_ids]
+    objects.sort(key=lambda body: (body["type"], body["id"]))
+    return head + objects
+
+
+def _width_of(body: dict[str, Any]) -> int:
+    refs = body.get("object_marking_refs") or ()
+    widths = [width(TLP_BY_MARKING_ID[ref]) for ref in refs if ref in TLP_BY_MARKING_ID]
+    return min(widths) if widths else -1
+
+
+def bundle(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    """A bundle with an id derived from its content: the same content, the same id."""
+    digest = hashlib.sha256()
+    for body in objects:
+        digest.update(f"{body['id']}@{body.get('modified', '')};".encode())
+    return {"type": "bundle", "id": sdo_id("bundle", digest.hexdigest()), "objects": objects}

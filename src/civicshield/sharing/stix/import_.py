@@ -1,0 +1,451 @@
+"""Import STIX 2.1 content: from a file, the API or a TAXII POST (docs/stix-mapping.md).
+
+One transaction and one audit entry per import. Everything is validated first
+(`sharing.stix.validate`); an invalid object rejects the whole import and nothing is
+written. Idempotent by id + version (`modified`, else `created`): a newer version
+updates, an older or equal one is skipped, and the JSON of every version is kept
+(`StixObjectVersion`). Every object is kept verbatim (`StixObject`) and re-exported
+unchanged; reports also become `reports.Report` (owned by the importing organisation,
+marked with their TLP), their SCOs observables, their attack-patterns techniques.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicshield.core import access, audit, authz
+from civicshield.core.markings import TLP, width
+from civicshield.reports import bulk
+from civicshield.reports import observables as observable_rules
+from civicshield.reports.choices import Confidence, ObservableType, Outcome, Source
+from civicshield.sharing.stix import rows as rows_sql
+from civicshield.sharing.stix.export import CUSTOM_SCO_TYPES, EXTENSION_ID, TECHNIQUE_SOURCES
+from civicshield.sharing.stix.markings import TLP_BY_MARKING_ID, tlp_of_definition
+from civicshield.sharing.stix.publish import Audience, Entry, mark_published, version_of
+from civicshield.sharing.stix.publish import write_entries as publish_entries
+from civicshield.sharing.stix.validate import InvalidStix, Problem, objects_of, parse_timestamp
+from civicshield.sharing.stix.validate import validate as validate_objects
+
+Progress = Callable[[str, int], None]  # (step, objects done)
+_CHUNK = 900
+_SCO_OBSERVABLE_TYPES = {
+    "domain-name": ObservableType.DOMAIN, "url": ObservableType.URL,
+    "ipv4-addr": ObservableType.IPV4, "ipv6-addr": ObservableType.IPV6,
+    "email-addr": ObservableType.EMAIL,
+    **{stix_type: kind for kind, stix_type in CUSTOM_SCO_TYPES.items()},
+}
+_HASHES = {"MD5": ObservableType.MD5, "SHA-1": ObservableType.SHA1,
+           "SHA-256": ObservableType.SHA256}
+# The same values recur across a feed: normalise each once (pure function of its input).
+_normalise = functools.lru_cache(maxsize=65_536)(observable_rules.normalise)
+_SIMPLE_PATTERN = re.compile(
+    r"^\[\s*([a-z0-9-]+):([a-z_]+(?:\.(?:'[^']+'|[A-Za-z0-9_-]+))?)\s*=\s*'((?:[^'\\]|\\.)*)'\s*\]$")
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where an import lands: its default marking and, for a sharing group's collection,
+    the group it is addressed to."""
+
+    default_tlp: str = TLP.AMBER
+    group_id: int | None = None
+    collection: str = ""
+
+
+def _held(viewer: Any) -> Callable[[set[str]], set[str]]:
+    """Which ids the importer may already see: referring to anything else must fail the
+    same way as referring to nothing, or imports would reveal what exists."""
+    from civicshield.sharing.models import StixObject, TaxiiEntry
+
+    def known(ids: set[str]) -> set[str]:
+        found: set[str] = set()
+        wanted = sorted(ids)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            found.update(access.visible_to(viewer, StixObject.objects.filter(
+                stix_id__in=chunk)).values_list("stix_id", flat=True))
+            found.update(access.visible_to(viewer, TaxiiEntry.objects.filter(
+                stix_id__in=chunk)).values_list("stix_id", flat=True))
+        return found
+
+    return known
+
+
+def check(document: Any, *, viewer: Any) -> list[dict[str, Any]]:
+    """Validate without writing: the objects, or InvalidStix naming every problem."""
+    objects = objects_of(document)
+    problems = validate_objects(objects, known=_held(viewer))
+    if problems:
+        raise InvalidStix(problems)
+    return objects
+
+
+def _observable_of(body: dict[str, Any]) -> tuple[str, str] | None:
+    """(type, canonical value) of an SCO we model, or None."""
+    stix_type = body.get("type")
+    try:
+        if stix_type in _SCO_OBSERVABLE_TYPES and isinstance(body.get("value"), str):
+            kind = _SCO_OBSERVABLE_TYPES[stix_type]
+            return kind, _normalise(kind, body["value"])
+        if stix_type == "file" and isinstance(body.get("hashes"), dict):
+            for algorithm, kind in _HASHES.items():
+                if algorithm in body["hashes"]:
+                    return kind, _normalise(kind, str(body["hashes"][algorithm]))
+        if stix_type == "email-message" and isinstance(body.get("message_id"), str):
+            kind = ObservableType.MESSAGE_ID
+            return kind, _normalise(kind, body["message_id"])
+        if stix_type == "user-account":
+            value = body.get("user_id")
+            if isinstance(value, str) and ":" in value:
+                kind = ObservableType.SOCIAL_ACCOUNT
+                return kind, _normalise(kind, value)
+    except observable_rules.InvalidObservable:
+        return None
+    return None
+
+
+def _observable_of_pattern(pattern: str) -> tuple[str, str] | None:
+    """The observable of an indicator whose pattern is one equality, e.g.
+    [domain-name:value = 'x'] — the patterns we export; anything richer is kept verbatim."""
+    match = _SIMPLE_PATTERN.match(pattern.strip())
+    if match is None:
+        return None
+    stix_type, path, literal = match.groups()
+    value = literal.replace("\\'", "'").replace("\\\\", "\\")
+    if path == "value":
+        return _observable_of({"type": stix_type, "value": value})
+    if stix_type == "file" and path.startswith("hashes."):
+        algorithm = path.split(".", 1)[1].strip("'")
+        return _observable_of({"type": "file", "hashes": {algorithm: value}})
+    if stix_type == "email-message" and path == "message_id":
+        return _observable_of({"type": stix_type, "message_id": value})
+    if stix_type == "user-account" and path == "user_id":
+        return _observable_of({"type": stix_type, "user_id": value})
+    return None
+
+
+def _confidence(value: Any) -> str:
+    if not isinstance(value, int):
+        return Confidence.MEDIUM
+    return Confidence.LOW if value < 34 else Confidence.MEDIUM if value < 67 else \
+        Confidence.HIGH
+
+
+def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = None,
+                destination: Destination | None = None,
+                progress: Progress | None = None) -> Any:
+    """Validate and store STIX content; returns the `StixImport` (the TAXII status).
+
+    Raises InvalidStix (every problem, with the object's id) and writes nothing when any
+    object is invalid; PermissionDenied when the actor may not create reports.
+    """
+    from civicshield.directory.selectors import coordinating_organisation
+    from civicshield.sharing.models import StixImport, StixObject, StixObjectVersion
+
+    destination = destination or Destination()
+    authz.require(actor, "report:create")
+    owner = organisation or getattr(actor, "organisation", None) or coordinating_organisation()
+    if owner is None:
+        raise ValidationError({"organisation": _("An import belongs to an organisation.")})
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    objects = check(document, viewer=user if user is not None else _operator_viewer(owner))
+    if progress:
+        progress("validated", len(objects))
+
+    texts = [json.dumps(body, separators=(",", ":"), ensure_ascii=False) for body in objects]
+    versions = [version_of(body) for body in objects]
+    ids = sorted({body["id"] for body in objects})
+    existing: dict[str, Any] = {}
+    seen_versions: set[tuple[str, str]] = set()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        existing.update((row.stix_id, row) for row in StixObject.objects.filter(
+            stix_id__in=chunk))
+        seen_versions.update(StixObjectVersion.objects.filter(stix_id__in=chunk)
+                             .values_list("stix_id", "modified"))
+    newest: dict[str, str] = {}
+    for body, version in zip(objects, versions, strict=True):
+        newest[body["id"]] = max(version, newest.get(body["id"], ""))
+    content_markings = {body["id"]: tlp_of_definition(body) for body in objects
+                        if body["type"] == "marking-definition"}
+    stored_markings = {row.stix_id: tlp_of_definition(json.loads(row.body))
+                       for row in StixObject.objects.filter(
+                           type="marking-definition",
+                           stix_id__in=list({ref for body in objects for ref in
+                                             body.get("object_marking_refs") or ()
+                                             if ref not in TLP_BY_MARKING_ID}))}
+
+    def tlp_for(body: dict[str, Any]) -> str:
+        found = []
+        for ref in body.get("object_marking_refs") or ():
+            tlp = TLP_BY_MARKING_ID.get(ref) or content_markings.get(ref) or \
+                stored_markings.get(ref)
+            if tlp:
+                found.append(tlp)
+        return min(found, key=width) if found else destination.default_tlp
+
+    with transaction.atomic():
+        status = StixImport.objects.create(
+            status_id=uuid.uuid4(), source=source, collection=destination.collection,
+            actor=user, organisation=owner, total_count=len(objects),
+            success_count=len(objects))
+        new_versions: list[tuple[str, str, str]] = []
+        created: dict[str, Any] = {}
+        updated: dict[str, Any] = {}
+        skipped = 0
+        for body, text, version in zip(objects, texts, versions, strict=True):
+            stix_id = body["id"]
+            if (stix_id, version) in seen_versions or body["id"] in TLP_BY_MARKING_ID:
+                skipped += 1
+                continue
+            seen_versions.add((stix_id, version))
+            new_versions.append((stix_id, version, text))
+            if version != newest[stix_id]:
+                continue  # an older version in the same content: kept, not current
+            current = existing.get(stix_id)
+            tlp = tlp_for(body)
+            if current is None:
+                created[stix_id] = _Received(
+                    stix_id=stix_id, type=body["type"], modified=version, body=text, tlp=tlp,
+                    owner_organisation_id=owner.pk,
+                    created_by_id=user.pk if user is not None else None)
+            elif version > current.modified:
+                current.body, current.modified, current.tlp = text, version, tlp
+                current.received_in = status
+                current.updated_at = timezone.now()
+                updated[stix_id] = current
+            else:
+                pass  # older than what we hold: its JSON is kept above, nothing else
+        now = rows_sql.db_datetime(timezone.now())
+        rows_sql.insert(StixObjectVersion, ("stix_id", "modified", "body", "received_in_id",
+                                            "received_at"),
+                        ((stix_id, version, text, status.pk, now)
+                         for stix_id, version, text in new_versions))
+        if progress:
+            progress("versions", len(objects))
+        rows_sql.insert(StixObject, (
+            "stix_id", "type", "modified", "body", "received_in_id", "tlp",
+            "owner_organisation_id", "created_by_id", "disclose_recipients", "created_at",
+            "updated_at"), ((row.stix_id, row.type, row.modified, row.body, status.pk, row.tlp,
+                             owner.pk, user.pk if user is not None else None, False, now, now)
+                            for row in created.values()))
+        for pk, stix_id in rows_sql.ids_by(StixObject, "stix_id", list(created)):
+            created[stix_id].pk = pk
+        rows = list(created.values())
+        StixObject.objects.bulk_update(list(updated.values()),
+                                       ["body", "modified", "tlp", "received_in", "updated_at"],
+                                       batch_size=_CHUNK)
+        audiences = _write_audiences(rows, destination, user)
+        stored = {row.stix_id: row for row in [*rows, *updated.values()]}
+        if progress:
+            progress("objects", len(objects))
+        by_id = {body["id"]: body for body in objects}
+        reports = _store_reports(stored, by_id, owner, user, destination)
+        if progress:
+            progress("reports", len(objects))
+        entries = []
+        for stix_id, row in stored.items():
+            audience = audiences.get(stix_id) or _audience_for(row, destination, user)
+            entries += [Entry(key=key, audience=audience, stix_id=stix_id, stix_type=row.type,
+                              version=row.modified, body=row.body, source_object_id=row.pk)
+                        for key in audience.collection_keys()]
+        publish_entries(entries)
+        mark_published(reports)
+        if progress:
+            progress("published", len(objects))
+        audit.record(actor=actor, action="stix.import", target=status, details={
+            "source": source, "objects": len(objects), "created": len(created),
+            "updated": len(updated), "skipped": skipped, "reports": len(reports),
+            "collection": destination.collection,
+        })
+        report_ids = [report.pk for report in reports]
+        if report_ids:
+            transaction.on_commit(lambda: _correlate(report_ids))
+    return status
+
+
+@dataclass
+class _Received:
+    """An object received for the first time, before its row exists (plain, for speed)."""
+
+    stix_id: str
+    type: str
+    modified: str
+    body: str
+    tlp: str
+    owner_organisation_id: int
+    created_by_id: int | None
+    pk: int | None = None
+    report_id: int | None = None
+    report: Any = None
+
+
+def _correlate(report_ids: list[int]) -> None:
+    from civicshield.correlation.services import correlate_reports
+
+    correlate_reports(report_ids=report_ids)
+
+
+def _operator_viewer(owner: Any) -> Any:
+    """The command line imports as the organisation that will own the content."""
+    from civicshield.core.access import Viewer
+
+    return Viewer.for_organisation(owner)
+
+
+def _audience_for(row: Any, destination: Destination, user: Any) -> Audience:
+    group_ids: tuple[int, ...] = ()
+    if destination.group_id and row.tlp in (TLP.AMBER, TLP.AMBER_STRICT):
+        group_ids = (destination.group_id,)
+    user_ids: tuple[int, ...] = ()
+    user_organisations: tuple[int, ...] = ()
+    if row.tlp == TLP.RED and user is not None:
+        user_ids, user_organisations = (user.pk,), (user.organisation_id,)
+    return Audience(tlp=row.tlp, owner_id=row.owner_organisation_id,
+                    created_by_id=row.created_by_id, group_ids=group_ids, user_ids=user_ids,
+                    user_organisation_ids=tuple(o for o in user_organisations if o))
+
+
+def _write_audiences(rows: Sequence[Any], destination: Destination, user: Any
+                     ) -> dict[str, Audience]:
+    """Address newly received objects: AMBER to the destination group, RED to the importer
+    (an AMBER object with no group stays with the owner organisation)."""
+    from civicshield.sharing.models import StixObject
+
+    audiences = {}
+    groups, users = [], []
+    for row in rows:
+        audience = _audience_for(row, destination, user)
+        audiences[row.stix_id] = audience
+        groups += [StixObject.audience_groups.through(stixobject_id=row.pk, sharinggroup_id=g)
+                   for g in audience.group_ids]
+        users += [StixObject.audience_users.through(stixobject_id=row.pk, user_id=u)
+                  for u in audience.user_ids]
+    StixObject.audience_groups.through.objects.bulk_create(groups, batch_size=_CHUNK)
+    StixObject.audience_users.through.objects.bulk_create(users, batch_size=_CHUNK)
+    return audiences
+
+
+def _store_reports(stored: dict[str, Any], by_id: dict[str, dict[str, Any]], owner: Any,
+                   user: Any, destination: Destination) -> list[Any]:
+    """Received reports (new or newer versions) as `reports.Report`, linked."""
+    from civicshield.sharing.models import ObservableIndicator, StixObject
+    from civicshield.vocab.models import Term
+
+    received = [(row, by_id[stix_id]) for stix_id, row in stored.items()
+                if row.type == "report" and stix_id in by_id]
+    if not received:
+        return []
+    referenced = {ref for _row, body in received for ref in body.get("object_refs") or ()}
+    outside = sorted(referenced - by_id.keys())
+    bodies = dict(by_id)
+    for start in range(0, len(outside), _CHUNK):
+        for stix_id, text in StixObject.objects.filter(
+                stix_id__in=outside[start:start + _CHUNK]).values_list("stix_id", "body"):
+            bodies[stix_id] = json.loads(text)
+    codes: set[str] = set()
+    for ref in referenced:
+        body = bodies.get(ref)
+        if body and body.get("type") == "attack-pattern":
+            codes.update(reference.get("external_id", "") for reference in
+                         body.get("external_references") or ()
+                         if reference.get("source_name") in TECHNIQUE_SOURCES.values())
+    for _row, body in received:
+        context = (body.get("extensions") or {}).get(EXTENSION_ID) or {}
+        codes.update(context.get("phases") or ())
+        codes.update(context.get("information_types") or ())
+    terms: dict[tuple[str, str], int] = {}
+    if codes:
+        for pk, vocabulary, code in Term.objects.filter(
+                code__in=sorted(codes),
+                vocabulary__slug__in=["disarm", "attack", "phases", "information-types"]
+        ).values_list("pk", "vocabulary__slug", "code"):
+            terms[(vocabulary, code)] = pk
+    from civicshield.reports.models import Report
+
+    held_reports = Report.objects.in_bulk([row.report_id for row, _body in received
+                                           if row.report_id])
+    items: list[bulk.BulkReport] = []
+    indicator_pairs: list[tuple[int, tuple[str, str]]] = []
+    for row, body in received:
+        observables: list[tuple[str, str]] = []
+        flagged: list[tuple[str, str]] = []
+        technique_ids: list[int] = []
+        for ref in body.get("object_refs") or ():
+            target = bodies.get(ref)
+            if not target:
+                continue
+            if target.get("type") == "indicator" and isinstance(target.get("pattern"), str):
+                pair = _observable_of_pattern(target["pattern"])
+                if pair:
+                    observables.append(pair)
+                    flagged.append(pair)
+            elif target.get("type") == "attack-pattern":
+                for reference in target.get("external_references") or ():
+                    for slug, name in TECHNIQUE_SOURCES.items():
+                        if reference.get("source_name") == name and \
+                                (slug, reference.get("external_id")) in terms:
+                            technique_ids.append(terms[(slug, reference["external_id"])])
+            else:
+                pair = _observable_of(target)
+                if pair:
+                    observables.append(pair)
+        context = (body.get("extensions") or {}).get(EXTENSION_ID) or {}
+        start = _moment(context.get("observed_start")) or _moment(body.get("published")) or \
+            _moment(body.get("created")) or timezone.now()
+        end = _moment(context.get("observed_end"))
+        audience = _audience_for(row, destination, user)
+        item = bulk.BulkReport(
+            title=str(body.get("name") or "")[:200] or body["id"],
+            description=str(body.get("description") or body.get("name") or ""),
+            observed_start=min(start, timezone.now()),
+            observed_end=end if end and end >= start else None,
+            owner_organisation_id=row.owner_organisation_id, tlp=row.tlp,
+            created_by_id=user.pk if user is not None else None,
+            source=Source.AUTOMATED_FEED, confidence=_confidence(body.get("confidence")),
+            outcome=context.get("outcome") if context.get("outcome") in Outcome.values
+            else Outcome.UNKNOWN,
+            severity=context["severity"] if context.get("severity") in (1, 2, 3, 4, 5) else 3,
+            observables=list(dict.fromkeys(observables)),
+            phase_ids=[terms[("phases", c)] for c in context.get("phases") or ()
+                       if ("phases", c) in terms],
+            information_type_ids=[terms[("information-types", c)] for c in
+                                  context.get("information_types") or ()
+                                  if ("information-types", c) in terms],
+            technique_ids=technique_ids,
+            audience_group_ids=audience.group_ids, audience_user_ids=audience.user_ids,
+            report=held_reports.get(row.report_id) if row.report_id else None,
+        )
+        items.append(item)
+        indicator_pairs += [(len(items) - 1, pair) for pair in flagged]
+    reports = bulk.save_reports(items)
+    linked = [StixObject(pk=row.pk, report_id=report.pk)
+              for (row, _body), report in zip(received, reports, strict=True)
+              if row.report_id != report.pk]
+    StixObject.objects.bulk_update(linked, ["report"], batch_size=_CHUNK)
+    if indicator_pairs:
+        ids = bulk.observable_ids(pair for _, pair in indicator_pairs)
+        ObservableIndicator.objects.bulk_create(
+            [ObservableIndicator(report_id=reports[index].pk, observable_id=ids[pair],
+                                 marked_by=user) for index, pair in indicator_pairs
+             if pair in ids], ignore_conflicts=True, batch_size=_CHUNK)
+    return reports
+
+
+def _moment(value: Any) -> datetime | None:
+    return parse_timestamp(value) if isinstance(value, str) else None
+
+
+__all__ = ["Destination", "InvalidStix", "Problem", "check", "import_stix"]

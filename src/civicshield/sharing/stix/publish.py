@@ -1,0 +1,295 @@
+"""The TAXII collections' table of exported objects (`TaxiiEntry`), kept up to date.
+
+A record is published into the collections of its audience (docs/taxii.md):
+CLEAR → public; GREEN → community; AMBER and AMBER+STRICT → the owner organisation's
+collection, each named organisation's and each named sharing group's; RED → the
+collections of the named people's organisations. Each entry carries the record's own
+marking and audience, so `core.access.visible_to` decides who sees it exactly as for the
+record. Entries are written in bulk with strictly increasing `date_added`, so
+`added_after` and keyset paging never skip or repeat an object.
+
+Reports written through `reports.services` are published lazily: `sync_reports()` runs
+before a collection is read and publishes the reports changed since (`PublishedReport`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef
+from django.utils import timezone
+
+from civicshield.core.access import Viewer
+from civicshield.core.markings import TLP
+from civicshield.reports.choices import Source
+from civicshield.reports.models import Report
+from civicshield.sharing.stix.ids import collection_id
+
+# Consent is judged for a collection as for its least-privileged reader.
+ANY_MEMBER = Viewer(user_id=0, organisation_id=0, lineage=(), is_coordinator=False,
+                    amber_groups=(), strict_groups=())
+_CHUNK = 900
+# Reports saved in transactions still open when we last looked: look back this far.
+SYNC_LOOKBACK = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The Shareable fields a published object copies from its record."""
+
+    tlp: str
+    owner_id: int
+    created_by_id: int | None = None
+    organisation_ids: tuple[int, ...] = ()
+    group_ids: tuple[int, ...] = ()
+    user_ids: tuple[int, ...] = ()
+    user_organisation_ids: tuple[int, ...] = ()
+
+    def collection_keys(self) -> list[str]:
+        if self.tlp == TLP.CLEAR:
+            return ["public"]
+        if self.tlp == TLP.GREEN:
+            return ["community"]
+        if self.tlp == TLP.RED:
+            return [f"org:{o}" for o in dict.fromkeys(self.user_organisation_ids)]
+        keys = [f"org:{self.owner_id}", *(f"org:{o}" for o in self.organisation_ids)]
+        keys += [f"group:{g}" for g in self.group_ids]
+        return list(dict.fromkeys(keys))
+
+
+@dataclass
+class Entry:
+    key: str
+    audience: Audience
+    stix_id: str
+    stix_type: str
+    version: str
+    body: str
+    source_report_id: int | None = None
+    source_object_id: int | None = None
+
+
+def version_of(body: dict[str, Any]) -> str:
+    """The object's version as a canonical timestamp (microseconds), so versions compare
+    as strings; "" for objects without one (most SCOs)."""
+    from civicshield.sharing.stix.validate import parse_timestamp
+
+    moment = parse_timestamp(body.get("modified") or body.get("created"))
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment is not None else ""
+
+
+def _date_added_series(count: int) -> list[datetime]:
+    from civicshield.sharing.models import TaxiiEntry
+
+    latest = TaxiiEntry.objects.aggregate(latest=Max("date_added"))["latest"]
+    start = timezone.now()
+    if latest is not None and latest >= start:
+        start = latest + timedelta(microseconds=1)
+    return [start + timedelta(microseconds=offset) for offset in range(count)]
+
+
+def write_entries(entries: Sequence[Entry]) -> int:
+    """Add these entries (an existing collection + id + version is left alone), mark older
+    versions of the same objects as such, and drop them from collections they left.
+    Returns how many were added. Runs inside the caller's transaction."""
+    from civicshield.sharing.models import TaxiiEntry
+
+    if not entries:
+        return 0
+    by_identity = {(collection_id(e.key), e.stix_id, e.version): e for e in entries}
+    ids = sorted({e.stix_id for e in entries})
+    existing: dict[tuple[str, str], list[tuple[int, str, bool]]] = defaultdict(list)
+    for start in range(0, len(ids), _CHUNK):
+        for pk, collection, stix_id, version, latest in TaxiiEntry.objects.filter(
+                stix_id__in=ids[start:start + _CHUNK]).values_list(
+                "pk", "collection", "stix_id", "version", "is_latest"):
+            existing[(collection, stix_id)].append((pk, version, latest))
+    new = [(identity, entry) for identity, entry in by_identity.items()
+           if not any(v == identity[2] for _, v, _ in existing.get(identity[:2], ()))]
+    if not new:
+        return 0
+    # Older versions in a collection the object stays in are kept, not latest; an object
+    # that left a collection (its marking or audience changed) is removed from it.
+    new_keys_by_id: dict[str, set[str]] = defaultdict(set)
+    newest: dict[tuple[str, str], str] = {}
+    for (collection, stix_id, version), _entry in new:
+        new_keys_by_id[stix_id].add(collection)
+        newest[(collection, stix_id)] = max(version, newest.get((collection, stix_id), ""))
+    stale, gone = [], []
+    for (collection, stix_id), rows in existing.items():
+        if stix_id not in new_keys_by_id:
+            continue
+        if collection not in new_keys_by_id[stix_id]:
+            gone += [pk for pk, _, _ in rows]
+        else:
+            stale += [pk for pk, version, latest in rows
+                      if latest and version < newest[(collection, stix_id)]]
+    for start in range(0, len(gone), _CHUNK):
+        TaxiiEntry.objects.filter(pk__in=gone[start:start + _CHUNK]).delete()
+    for start in range(0, len(stale), _CHUNK):
+        TaxiiEntry.objects.filter(pk__in=stale[start:start + _CHUNK]).update(is_latest=False)
+    from civicshield.sharing.stix import rows as rows_sql
+
+    dates = _date_added_series(len(new))
+    now = rows_sql.db_datetime(timezone.now())
+    rows_sql.insert(TaxiiEntry, (
+        "collection", "stix_id", "type", "spec_version", "version", "date_added", "is_latest",
+        "body", "tlp", "owner_organisation_id", "created_by_id", "source_report_id",
+        "source_object_id", "disclose_recipients", "created_at", "updated_at"), (
+        (collection, stix_id, entry.stix_type, "2.1", version, rows_sql.db_datetime(added),
+         version >= newest[(collection, stix_id)], entry.body, entry.audience.tlp,
+         entry.audience.owner_id, entry.audience.created_by_id, entry.source_report_id,
+         entry.source_object_id, False, now, now)
+        for ((collection, stix_id, version), entry), added in zip(new, dates, strict=True)))
+    addressed = [(identity, entry) for identity, entry in new
+                 if entry.audience.organisation_ids or entry.audience.group_ids
+                 or entry.audience.user_ids]
+    if addressed:
+        pks = {(collection, stix_id, version): pk for pk, stix_id, collection, version in
+               rows_sql.ids_by(TaxiiEntry, "stix_id",
+                               sorted({identity[1] for identity, _ in addressed}),
+                               "collection", "version")}
+        _write_audiences([pks[identity] for identity, _ in addressed],
+                         [entry for _, entry in addressed])
+    return len(new)
+
+
+def _write_audiences(pks: Sequence[int], entries: Sequence[Entry]) -> None:
+    from civicshield.sharing.models import TaxiiEntry
+
+    organisations, groups, users = [], [], []
+    for pk, entry in zip(pks, entries, strict=True):
+        audience = entry.audience
+        if audience.tlp in (TLP.CLEAR, TLP.GREEN):
+            continue
+        organisations += [(pk, o) for o in audience.organisation_ids]
+        groups += [(pk, g) for g in audience.group_ids]
+        users += [(pk, u) for u in audience.user_ids]
+    for relation, pairs, column in (
+            (TaxiiEntry.audience_organisations, organisations, "organisation_id"),
+            (TaxiiEntry.audience_groups, groups, "sharinggroup_id"),
+            (TaxiiEntry.audience_users, users, "user_id")):
+        through = relation.through
+        through.objects.bulk_create(
+            [through(taxiientry_id=pk, **{column: target}) for pk, target in pairs],
+            batch_size=_CHUNK)
+
+
+def audiences_of(model: Any, records: Sequence[Any]) -> dict[int, Audience]:
+    """The Audience of each Shareable record, in four queries whatever their number."""
+    from civicshield.directory.models import User
+
+    organisations: dict[int, list[int]] = defaultdict(list)
+    groups: dict[int, list[int]] = defaultdict(list)
+    users: dict[int, list[int]] = defaultdict(list)
+    narrow = [record.pk for record in records if record.tlp not in (TLP.CLEAR, TLP.GREEN)]
+    owner_column = model._meta.get_field("audience_organisations").m2m_field_name()
+    for start in range(0, len(narrow), _CHUNK):
+        chunk = narrow[start:start + _CHUNK]
+        for relation, target, bucket in (("audience_organisations", "organisation_id",
+                                           organisations),
+                                          ("audience_groups", "sharinggroup_id", groups),
+                                          ("audience_users", "user_id", users)):
+            through = getattr(model, relation).through
+            for owner, value in through.objects.filter(**{f"{owner_column}_id__in": chunk}) \
+                    .values_list(f"{owner_column}_id", target):
+                bucket[owner].append(value)
+    user_ids = {u for values in users.values() for u in values}
+    user_organisation = dict(User.objects.filter(pk__in=user_ids)
+                             .values_list("pk", "organisation_id")) if user_ids else {}
+    result = {}
+    for record in records:
+        named_users = tuple(sorted(users.get(record.pk, ())))
+        creator_organisation = user_organisation.get(record.created_by_id) if \
+            record.created_by_id else None
+        if record.created_by_id and record.created_by_id not in user_organisation:
+            creator_organisation = User.objects.filter(pk=record.created_by_id).values_list(
+                "organisation_id", flat=True).first()
+        member_organisations = [user_organisation.get(u) for u in named_users]
+        if record.tlp == TLP.RED and creator_organisation:
+            member_organisations.append(creator_organisation)
+        result[record.pk] = Audience(
+            tlp=record.tlp, owner_id=record.owner_organisation_id,
+            created_by_id=record.created_by_id,
+            organisation_ids=tuple(sorted(organisations.get(record.pk, ()))),
+            group_ids=tuple(sorted(groups.get(record.pk, ()))), user_ids=named_users,
+            user_organisation_ids=tuple(o for o in member_organisations if o),
+        )
+    return result
+
+
+# --- Reports written through the reports services --------------------------------------
+
+
+def report_entries(reports: Sequence[Report]) -> list[Entry]:
+    from civicshield.sharing.stix.export import ExportContext, context_for, report_objects
+
+    shared = context_for(ANY_MEMBER, reports)
+    audiences = audiences_of(Report, reports)
+    entries: list[Entry] = []
+    for report in reports:
+        audience = audiences[report.pk]
+        keys = audience.collection_keys()
+        for viewer in ((Viewer.anonymous(),) if keys == ["public"] else (ANY_MEMBER,)):
+            context = ExportContext(victim_viewer=viewer, indicators=shared.indicators,
+                                    received=shared.received)
+            bodies = report_objects(report, context)
+            for key in keys:
+                entries += [Entry(key=key, audience=audience, stix_id=body["id"],
+                                  stix_type=body["type"], version=version_of(body),
+                                  body=json.dumps(body, separators=(",", ":"),
+                                                  ensure_ascii=False),
+                                  source_report_id=report.pk) for body in bodies]
+    return entries
+
+
+def sync_reports(report_ids: Iterable[int] | None = None) -> int:
+    """Publish reports changed since they were last published; returns how many."""
+    from civicshield.sharing.models import PublishedReport
+    from civicshield.sharing.stix.export import with_related
+
+    published = PublishedReport.objects.filter(report_id=OuterRef("pk"),
+                                               version=OuterRef("updated_at"))
+    candidates = Report.objects.exclude(source=Source.EXERCISE).exclude(Exists(published))
+    if report_ids is not None:
+        candidates = candidates.filter(pk__in=list(report_ids))
+    else:
+        state = PublishedReport.objects.aggregate(latest=Max("version"))["latest"]
+        if state is not None:
+            candidates = candidates.filter(updated_at__gte=state - SYNC_LOOKBACK)
+    reports = list(with_related(candidates.order_by("updated_at", "id")))
+    if not reports:
+        return 0
+    with transaction.atomic():
+        write_entries(report_entries(reports))
+        existing = set(PublishedReport.objects.filter(report__in=reports)
+                       .values_list("report_id", flat=True))
+        PublishedReport.objects.bulk_create(
+            [PublishedReport(report_id=r.pk, version=r.updated_at) for r in reports
+             if r.pk not in existing], batch_size=_CHUNK)
+        for report in reports:
+            if report.pk in existing:
+                PublishedReport.objects.filter(report_id=report.pk).update(
+                    version=report.updated_at)
+    return len(reports)
+
+
+def mark_published(reports: Sequence[Report]) -> None:
+    """Record that these reports' current versions are in the collections already."""
+    from civicshield.sharing.models import PublishedReport
+
+    by_id = {report.pk: report for report in reports}
+    existing = {row.report_id: row for row in PublishedReport.objects.filter(
+        report_id__in=list(by_id))}
+    for report_id, row in existing.items():
+        row.version = by_id[report_id].updated_at
+    PublishedReport.objects.bulk_update(list(existing.values()), ["version"], batch_size=_CHUNK)
+    PublishedReport.objects.bulk_create(
+        [PublishedReport(report_id=r.pk, version=r.updated_at) for r in reports
+         if r.pk not in existing], batch_size=_CHUNK)

@@ -1,0 +1,428 @@
+"""TAXII 2.1 server (OASIS TAXII 2.1; docs/taxii.md): plain Django views.
+
+Authentication is by API token only — HTTP Basic (username + token as the password, or
+the token alone) or `Authorization: Bearer|Token <token>`; a session cookie is never
+looked at, so CSRF does not apply. Every object served or counted is read through
+`core.access.visible_to`. Pages are cut by a keyset on (`date_added`, id) over the table
+of exported objects (`TaxiiEntry`), never by re-filtering the collection.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from civicshield.core import access, audit
+from civicshield.core.choices import Surface
+from civicshield.core.errors import PermissionDenied
+from civicshield.core.services import user_for_token
+from civicshield.sharing.stix.validate import InvalidStix, parse_timestamp
+from civicshield.sharing.taxii.collections import Collection, collection_for, collections_for
+
+MEDIA_TYPE = "application/taxii+json;version=2.1"
+STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
+DEFAULT_PAGE = 1000
+MAX_PAGE = 10_000
+MAX_CONTENT_LENGTH = getattr(settings, "CIVICSHIELD_TAXII_MAX_CONTENT_LENGTH", 20 * 1024 * 1024)
+
+View = Callable[..., HttpResponse]
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _response(payload: Any, status: int = 200, headers: dict[str, str] | None = None
+              ) -> HttpResponse:
+    text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    response = HttpResponse(text, status=status, content_type=MEDIA_TYPE)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _error(status: int, title: str, description: str = "",
+           details: dict[str, Any] | None = None) -> HttpResponse:
+    """The error message resource (TAXII 2.1 §3.6.1)."""
+    body: dict[str, Any] = {"title": title, "http_status": str(status)}
+    if description:
+        body["description"] = description
+    if details:
+        body["details"] = details
+    response = _response(body, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Basic realm="taxii", Bearer realm="taxii"'
+    return response
+
+
+def _client(request: HttpRequest) -> Any | None:
+    """The user holding the token the request carries, or None. Never the session."""
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    credentials = credentials.strip()
+    if scheme.lower() in ("bearer", "token"):
+        return user_for_token(credentials) if credentials else None
+    if scheme.lower() != "basic" or not credentials:
+        return None
+    try:
+        decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    username, _, password = decoded.partition(":")
+    user = user_for_token(password or username)
+    if user is not None and password and username and username != user.get_username():
+        return None
+    return user
+
+
+def _accepts_taxii(request: HttpRequest) -> bool:
+    header = request.headers.get("Accept", "")
+    if not header.strip():
+        return True
+    for item in header.split(","):
+        media_type, *parameters = [part.strip().lower() for part in item.split(";")]
+        if media_type in ("*/*", "application/*"):
+            return True
+        if media_type == "application/taxii+json":
+            versions = [p.split("=", 1)[1].strip() for p in parameters
+                        if p.startswith("version=")]
+            if not versions or "2.1" in versions:
+                return True
+    return False
+
+
+def taxii_view(view: View) -> View:
+    """Authenticate by token, check Accept, tag the audit surface, translate errors."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with audit.surface(Surface.API):
+            user = _client(request)
+            if user is None:
+                return _error(401, "Authentication required",
+                              "Send an API token: HTTP Basic or Authorization: Bearer.")
+            if not _accepts_taxii(request):
+                return _error(406, "Not acceptable", f"This server speaks {MEDIA_TYPE}.")
+            try:
+                return view(request, user, *args, **kwargs)
+            except PermissionDenied as denied:
+                return _error(403, "Forbidden", str(denied))
+
+    return wrapper
+
+
+def _require_get(request: HttpRequest, *allowed: str) -> HttpResponse | None:
+    if request.method not in ("GET", "HEAD", *allowed):
+        return _error(405, "Method not allowed")
+    return None
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# --- Discovery, API root, collections -------------------------------------------------
+
+
+@taxii_view
+def discovery(request: HttpRequest, user: Any) -> HttpResponse:
+    if (refusal := _require_get(request)) is not None:
+        return refusal
+    root = request.build_absolute_uri("/taxii2/api/")
+    return _response({
+        "title": "Civic Shield TAXII 2.1",
+        "description": "Election-interference reports shared under TLP 2.0.",
+        "default": root, "api_roots": [root],
+    })
+
+
+@taxii_view
+def api_root(request: HttpRequest, user: Any) -> HttpResponse:
+    if (refusal := _require_get(request)) is not None:
+        return refusal
+    return _response({
+        "title": "Civic Shield", "description": "One collection per audience you may read.",
+        "versions": [MEDIA_TYPE], "max_content_length": MAX_CONTENT_LENGTH,
+    })
+
+
+@taxii_view
+def collections(request: HttpRequest, user: Any) -> HttpResponse:
+    if (refusal := _require_get(request)) is not None:
+        return refusal
+    return _response({"collections": [c.resource() for c in collections_for(user)]})
+
+
+def _collection_or_404(user: Any, collection_id: str) -> Collection | HttpResponse:
+    found = collection_for(user, collection_id)
+    if found is None:
+        return _error(404, "No such collection")
+    if not found.can_read:
+        return _error(403, "This collection cannot be read")
+    return found
+
+
+@taxii_view
+def collection(request: HttpRequest, user: Any, collection_id: str) -> HttpResponse:
+    if (refusal := _require_get(request)) is not None:
+        return refusal
+    found = _collection_or_404(user, collection_id)
+    if isinstance(found, HttpResponse):
+        return found
+    return _response(found.resource())
+
+
+# --- Objects --------------------------------------------------------------------------
+
+
+class BadFilter(ValueError):
+    pass
+
+
+def _listed(request: HttpRequest, name: str) -> list[str]:
+    return [value.strip() for raw in request.GET.getlist(name) for value in raw.split(",")
+            if value.strip()]
+
+
+def _canonical_version(value: str) -> str:
+    moment = parse_timestamp(value)
+    if moment is None:
+        raise BadFilter(f"match[version]: {value!r} is not a timestamp, first, last or all")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _entries(request: HttpRequest, user: Any, found: Collection,
+             object_id: str | None = None, *, default_version: str = "last") -> QuerySet[Any]:
+    """The visible entries of the collection matching the request's filters (§3.4)."""
+    from civicshield.sharing.models import TaxiiEntry
+    from civicshield.sharing.stix.publish import sync_reports
+
+    sync_reports()
+    queryset = access.visible_to(user, TaxiiEntry.objects.filter(collection=found.id))
+    if object_id is not None:
+        queryset = queryset.filter(stix_id=object_id)
+    if ids := _listed(request, "match[id]"):
+        queryset = queryset.filter(stix_id__in=ids)
+    if types := _listed(request, "match[type]"):
+        queryset = queryset.filter(type__in=types)
+    if spec_versions := _listed(request, "match[spec_version]"):
+        queryset = queryset.filter(spec_version__in=spec_versions)
+    versions = _listed(request, "match[version]") or [default_version]
+    if "all" not in versions:
+        rule = Q()
+        if "last" in versions:
+            rule |= Q(is_latest=True)
+        if "first" in versions:
+            earlier = TaxiiEntry.objects.filter(collection=found.id, stix_id=OuterRef("stix_id"),
+                                                version__lt=OuterRef("version"))
+            rule |= ~Exists(earlier)
+        stamps = [_canonical_version(v) for v in versions if v not in ("first", "last")]
+        if stamps:
+            rule |= Q(version__in=stamps)
+        queryset = queryset.filter(rule)
+    if added_after := request.GET.get("added_after"):
+        moment = parse_timestamp(added_after)
+        if moment is None:
+            raise BadFilter("added_after is not a timestamp")
+        queryset = queryset.filter(date_added__gt=moment)
+    return queryset
+
+
+def _page(request: HttpRequest, queryset: QuerySet[Any], fields: tuple[str, ...]
+          ) -> tuple[list[tuple[Any, ...]], str | None]:
+    """One page by keyset on (date_added, id); the `next` token names the last row."""
+    try:
+        limit = int(request.GET.get("limit") or DEFAULT_PAGE)
+    except ValueError:
+        raise BadFilter("limit is not a number") from None
+    limit = max(1, min(limit, MAX_PAGE))
+    if token := request.GET.get("next"):
+        try:
+            micros, _, pk = token.partition(".")
+            after = EPOCH + timedelta(microseconds=int(micros))
+            queryset = queryset.filter(Q(date_added__gt=after) | Q(date_added=after,
+                                                                   pk__gt=int(pk)))
+        except (ValueError, OverflowError):
+            raise BadFilter("next is not a token this server gave") from None
+    rows = list(queryset.order_by("date_added", "pk").values_list("pk", "date_added", *fields)
+                [:limit + 1])
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    pk, added = rows[-1][0], rows[-1][1]
+    delta = added - EPOCH
+    stamp = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return rows, f"{stamp}.{pk}"
+
+
+def _date_headers(rows: list[tuple[Any, ...]]) -> dict[str, str]:
+    if not rows:
+        return {}
+    return {"X-TAXII-Date-Added-First": _timestamp(rows[0][1]),
+            "X-TAXII-Date-Added-Last": _timestamp(rows[-1][1])}
+
+
+def _envelope(rows: list[tuple[Any, ...]], next_token: str | None) -> str:
+    """The envelope (§3.7), joined from the stored JSON text without re-serialising it."""
+    more = "true" if next_token else "false"
+    head = f'{{"more":{more}' + (f',"next":"{next_token}"' if next_token else "")
+    if not rows:
+        return head + "}"
+    return head + ',"objects":[' + ",".join(row[2] for row in rows) + "]}"
+
+
+@taxii_view
+def objects(request: HttpRequest, user: Any, collection_id: str) -> HttpResponse:
+    if request.method == "POST":
+        return _add_objects(request, user, collection_id)
+    if (refusal := _require_get(request, "POST")) is not None:
+        return refusal
+    found = _collection_or_404(user, collection_id)
+    if isinstance(found, HttpResponse):
+        return found
+    try:
+        rows, next_token = _page(request, _entries(request, user, found), ("body",))
+    except BadFilter as problem:
+        return _error(400, "Bad request", str(problem))
+    return _response(_envelope(rows, next_token), headers=_date_headers(rows))
+
+
+@taxii_view
+def object_detail(request: HttpRequest, user: Any, collection_id: str, object_id: str
+                  ) -> HttpResponse:
+    if (refusal := _require_get(request)) is not None:
+        return refusal
+    found = _collection_or_404(user, collection_id)
+    if isinstance(found, HttpResponse):
+        return found
+    try:
+        rows, next_token = _page(request, _entries(request, user, found, object_id),
+                                 ("body",))
+    except BadFilter as problem:
+        return _error(400, "Bad request", str(problem))
+    if not rows and not request.GET.get("next"):
+        return _error(404, "No such object")
+    return _response(_envelope(rows, next_token), headers=_date_headers(rows))
+
+
+@taxii_view
+def versions(request: HttpRequest, user: Any, collection_id: str, object_id: str
+             ) -> HttpResponse:
+    if (refusal := _require_get(request)) is not None:
+        return refusal
+    found = _collection_or_404(user, collection_id)
+    if isinstance(found, HttpResponse):
+        return found
+    try:
+        rows, next_token = _page(request, _entries(request, user, found, object_id,
+                                                   default_version="all"), ("version",))
+    except BadFilter as problem:
+        return _error(400, "Bad request", str(problem))
+    if not rows and not request.GET.get("next"):
+        return _error(404, "No such object")
+    payload: dict[str, Any] = {"more": bool(next_token),
+                               "versions": [row[2] or _timestamp(row[1]) for row in rows]}
+    if next_token:
+        payload["next"] = next_token
+    return _response(payload, headers=_date_headers(rows))
+
+
+@taxii_view
+def manifest(request: HttpRequest, user: Any, collection_id: str) -> HttpResponse:
+    if (refusal := _require_get(request)) is not None:
+        return refusal
+    found = _collection_or_404(user, collection_id)
+    if isinstance(found, HttpResponse):
+        return found
+    try:
+        rows, next_token = _page(request, _entries(request, user, found),
+                                 ("stix_id", "version"))
+    except BadFilter as problem:
+        return _error(400, "Bad request", str(problem))
+    payload: dict[str, Any] = {"more": bool(next_token)}
+    if next_token:
+        payload["next"] = next_token
+    if rows:
+        payload["objects"] = [{"id": row[2], "date_added": _timestamp(row[1]),
+                               "version": row[3] or _timestamp(row[1]),
+                               "media_type": STIX_MEDIA_TYPE} for row in rows]
+    return _response(payload, headers=_date_headers(rows))
+
+
+# --- Adding objects and their status ---------------------------------------------------
+
+
+def _is_taxii_content(request: HttpRequest) -> bool:
+    media_type, *parameters = [part.strip().lower() for part in
+                               request.headers.get("Content-Type", "").split(";")]
+    return media_type == "application/taxii+json" and "version=2.1" in [
+        p.replace(" ", "") for p in parameters]
+
+
+def _add_objects(request: HttpRequest, user: Any, collection_id: str) -> HttpResponse:
+    from civicshield.sharing.stix.import_ import Destination, import_stix
+
+    found = _collection_or_404(user, collection_id)
+    if isinstance(found, HttpResponse):
+        return found
+    if not found.can_write:
+        return _error(403, "This collection cannot be written to by this account")
+    if not _is_taxii_content(request):
+        return _error(415, "Unsupported media type", f"Send {MEDIA_TYPE}.")
+    try:
+        declared = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_CONTENT_LENGTH:
+        return _error(413, "Too large", f"max_content_length is {MAX_CONTENT_LENGTH} bytes.")
+    raw = request.read(MAX_CONTENT_LENGTH + 1)
+    if len(raw) > MAX_CONTENT_LENGTH:
+        return _error(413, "Too large", f"max_content_length is {MAX_CONTENT_LENGTH} bytes.")
+    try:
+        envelope = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "Bad request", "The body is not JSON.")
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
+        return _error(400, "Bad request", "Send an envelope: {\"objects\": [...]}.")
+    try:
+        status = import_stix(actor=user, document={"objects": envelope["objects"]},
+                             source="taxii", destination=Destination(
+                                 default_tlp=found.default_tlp, group_id=found.group_id,
+                                 collection=found.id))
+    except ValidationError as invalid:
+        return _error(422, "Cannot import", "; ".join(invalid.messages))
+    except InvalidStix as invalid:
+        return _error(422, "Invalid STIX 2.1 content",
+                      f"{len(invalid.problems)} problem(s); nothing was added.",
+                      details={"errors": [p.as_dict() for p in invalid.problems]})
+    return _response(_status_resource(status), status=202)
+
+
+def _status_resource(status: Any) -> dict[str, Any]:
+    """The status resource (§4.3.1); the counts add up."""
+    return {
+        "id": str(status.status_id), "status": status.status,
+        "request_timestamp": _timestamp(status.created_at),
+        "total_count": status.total_count, "success_count": status.success_count,
+        "failure_count": status.failure_count, "pending_count": status.pending_count,
+    }
+
+
+@taxii_view
+def status(request: HttpRequest, user: Any, status_id: Any) -> HttpResponse:
+    from civicshield.sharing.models import StixImport
+
+    if (refusal := _require_get(request)) is not None:
+        return refusal
+    found = StixImport.objects.filter(status_id=status_id, actor=user).first()
+    if found is None:
+        return _error(404, "No such status")
+    return _response(_status_resource(found))

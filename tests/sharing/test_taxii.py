@@ -1,0 +1,217 @@
+"""TAXII 2.1: driven by taxii2-client against the live server; error cases with the
+Django test client. Every response goes through the access layer."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from typing import Any
+
+import pytest
+from django.test import Client
+from taxii2client.v21 import Collection, Server, as_pages
+
+from civicshield.core.authz import OPERATOR
+from civicshield.core.choices import Role
+from civicshield.core.markings import TLP
+from civicshield.core.services import issue_token
+from civicshield.sharing.models import TaxiiEntry
+from civicshield.sharing.stix.ids import collection_id
+from civicshield.sharing.stix.import_ import import_stix
+from tests.factories import make_organisation, make_user
+from tests.report_factories import make_group, make_report
+
+MEDIA = "application/taxii+json;version=2.1"
+GREEN = "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"
+
+
+def _domains(count: int, *, marking: str = GREEN, prefix: str = "site") -> dict[str, Any]:
+    return {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": [
+        {"type": "domain-name", "spec_version": "2.1", "id": f"domain-name--{uuid.uuid4()}",
+         "value": f"{prefix}-{n}.example", "object_marking_refs": [marking]}
+        for n in range(count)]}
+
+
+@pytest.fixture
+def analyst() -> Any:
+    return make_user(Role.ANALYST, organisation=make_organisation(slug="observers"))
+
+
+@pytest.fixture
+def secret(analyst: Any) -> str:
+    return issue_token(user=analyst, label="taxii").secret
+
+
+def test_discovery_api_root_and_collections_with_taxii2_client(
+        live_server: Any, analyst: Any, secret: str) -> None:
+    group = make_group(analyst.organisation, slug="election-wg")
+    server = Server(f"{live_server.url}/taxii2/", user=analyst.username, password=secret)
+    assert server.title == "Civic Shield TAXII 2.1"
+    root = server.api_roots[0]
+    assert root.max_content_length > 0
+    titles = {c.title: c for c in root.collections}
+    assert set(titles) == {"Public (TLP:CLEAR)", "Community (TLP:GREEN)",
+                           f"Sharing group: {group.name}",
+                           f"Organisation: {analyst.organisation.name}"}
+    community = titles["Community (TLP:GREEN)"]
+    assert community.can_read and community.can_write
+    assert not titles["Public (TLP:CLEAR)"].can_write
+
+
+def test_paging_through_ten_thousand_objects(live_server: Any, analyst: Any,
+                                             secret: str) -> None:
+    owner = make_organisation()
+    import_stix(actor=OPERATOR, document=_domains(10_000), source="file", organisation=owner)
+    collection = Collection(
+        f"{live_server.url}/taxii2/api/collections/{collection_id('community')}/",
+        user=analyst.username, password=secret)
+    seen: list[str] = []
+    pages = 0
+    for envelope in as_pages(collection.get_objects, per_request=1000):
+        seen += [body["id"] for body in envelope.get("objects", [])]
+        pages += 1
+    assert len(seen) == len(set(seen)) == 10_000
+    assert pages == 10
+    manifest = collection.get_manifest(limit=5)
+    assert manifest["more"] is True and len(manifest["objects"]) == 5
+
+
+def test_adding_objects_and_reading_the_status(live_server: Any, analyst: Any,
+                                               secret: str) -> None:
+    collection = Collection(
+        f"{live_server.url}/taxii2/api/collections/{collection_id('community')}/",
+        user=analyst.username, password=secret)
+    envelope = {"objects": _domains(25, prefix="posted")["objects"]}
+    status = collection.add_objects(json.dumps(envelope))
+    assert status.status == "complete"
+    assert status.total_count == status.success_count == 25
+    status.refresh()
+    assert status.failure_count == status.pending_count == 0
+    listed = collection.get_objects(**{"type": ["domain-name"]})
+    assert len(listed["objects"]) == 25
+    one = listed["objects"][0]["id"]
+    assert collection.get_object(one)["objects"][0]["id"] == one
+    assert collection.object_versions(one)["versions"]
+
+
+def test_bearer_and_token_schemes_are_accepted(live_server: Any, secret: str) -> None:
+    from taxii2client.common import TokenAuth
+
+    server = Server(f"{live_server.url}/taxii2/", auth=TokenAuth(secret))
+    assert server.title
+
+
+# --- Errors, with the Django test client ----------------------------------------------
+
+
+def _client(secret: str | None = None, *, scheme: str = "Bearer") -> Client:
+    headers = {"Accept": MEDIA}
+    if secret:
+        headers["Authorization"] = f"{scheme} {secret}"
+    return Client(headers=headers)
+
+
+def test_no_credentials_is_401_with_a_taxii_error_body() -> None:
+    response = _client().get("/taxii2/")
+    assert response.status_code == 401
+    assert response["Content-Type"] == MEDIA
+    assert response.json()["http_status"] == "401"
+    assert "Basic" in response["WWW-Authenticate"]
+
+
+def test_a_session_cookie_alone_never_authenticates(client_for: Any, analyst: Any) -> None:
+    signed_in = client_for(analyst)
+    assert signed_in.get("/taxii2/", HTTP_ACCEPT=MEDIA).status_code == 401
+
+
+def test_basic_with_the_token_alone_or_as_password(analyst: Any, secret: str) -> None:
+    alone = base64.b64encode(f"{secret}:".encode()).decode()
+    assert _client(alone, scheme="Basic").get("/taxii2/").status_code == 200
+    paired = base64.b64encode(f"{analyst.username}:{secret}".encode()).decode()
+    assert _client(paired, scheme="Basic").get("/taxii2/").status_code == 200
+    wrong = base64.b64encode(f"someone-else:{secret}".encode()).decode()
+    assert _client(wrong, scheme="Basic").get("/taxii2/").status_code == 401
+
+
+def test_wrong_accept_is_406(secret: str) -> None:
+    response = _client(secret).get("/taxii2/api/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 406
+    assert response.json()["http_status"] == "406"
+
+
+def test_wrong_content_type_is_415_and_too_large_is_413(secret: str, settings: Any) -> None:
+    url = f"/taxii2/api/collections/{collection_id('community')}/objects/"
+    client = _client(secret)
+    assert client.post(url, "{}", content_type="application/json").status_code == 415
+    from civicshield.sharing.taxii import views
+
+    huge = json.dumps({"objects": [], "padding": "x" * (views.MAX_CONTENT_LENGTH + 1)})
+    assert client.post(url, huge, content_type=MEDIA).status_code == 413
+
+
+def test_invalid_objects_are_422_listing_each_error_and_nothing_is_added(secret: str) -> None:
+    url = f"/taxii2/api/collections/{collection_id('community')}/objects/"
+    envelope = {"objects": [{"type": "indicator", "spec_version": "2.1",
+                             "id": "indicator--bad", "created": "2024-01-01T00:00:00Z"}]}
+    response = _client(secret).post(url, json.dumps(envelope), content_type=MEDIA)
+    assert response.status_code == 422
+    assert response.json()["details"]["errors"][0]["id"] == "indicator--bad"
+    assert TaxiiEntry.objects.count() == 0
+
+
+def test_unknown_collection_is_404_and_read_only_collection_is_403(secret: str) -> None:
+    client = _client(secret)
+    assert client.get("/taxii2/api/collections/nope/").status_code == 404
+    foreign = collection_id(f"org:{make_organisation().pk}")
+    assert client.get(f"/taxii2/api/collections/{foreign}/objects/").status_code == 404
+    public = f"/taxii2/api/collections/{collection_id('public')}/objects/"
+    assert client.post(public, json.dumps({"objects": []}),
+                       content_type=MEDIA).status_code == 403
+
+
+def test_objects_a_client_may_not_see_are_neither_served_nor_counted(
+        analyst: Any, secret: str) -> None:
+    owner = make_organisation()
+    group = make_group(owner, analyst.organisation)
+    strict_member = make_organisation(parent=analyst.organisation)
+    visible = make_report(tlp=TLP.AMBER, owner=owner, groups=[group], title="For the group")
+    make_report(tlp=TLP.AMBER_STRICT, owner=owner, groups=[group], title="Strict")
+    make_report(tlp=TLP.RED, owner=analyst.organisation, title="Red, not named")
+    sub_user = make_user(Role.ANALYST, organisation=strict_member)
+    client = _client(secret)
+    url = f"/taxii2/api/collections/{collection_id(f'group:{group.pk}')}/objects/"
+    reports = [b for b in client.get(url, {"match[type]": "report"}).json()["objects"]]
+    assert {b["name"] for b in reports} == {"For the group", "Strict"}
+    assert any(b["id"].startswith("report--") for b in reports) and visible
+    sub_secret = issue_token(user=sub_user).secret
+    sub = _client(sub_secret).get(url, {"match[type]": "report"}).json()
+    assert {b["name"] for b in sub["objects"]} == {"For the group"}
+    own = f"/taxii2/api/collections/{collection_id(f'org:{analyst.organisation.pk}')}/objects/"
+    assert "objects" not in client.get(own).json()
+
+
+def test_status_of_another_account_is_404(analyst: Any, secret: str) -> None:
+    url = f"/taxii2/api/collections/{collection_id('community')}/objects/"
+    posted = _client(secret).post(url, json.dumps(_domains(1)), content_type=MEDIA)
+    assert posted.status_code == 202
+    status_id = posted.json()["id"]
+    other = issue_token(user=make_user(Role.ANALYST)).secret
+    assert _client(other).get(f"/taxii2/api/status/{status_id}/").status_code == 404
+    assert _client(secret).get(f"/taxii2/api/status/{status_id}/").json()["total_count"] == 1
+
+
+def test_added_after_and_match_filters(secret: str) -> None:
+    import_stix(actor=OPERATOR, document=_domains(30), source="file",
+                organisation=make_organisation())
+    url = f"/taxii2/api/collections/{collection_id('community')}/objects/"
+    client = _client(secret)
+    first = client.get(url, {"limit": 10})
+    assert first.json()["more"] is True
+    last_added = first["X-TAXII-Date-Added-Last"]
+    rest = client.get(url, {"added_after": last_added}).json()
+    assert len(rest["objects"]) == 20
+    one = rest["objects"][0]["id"]
+    assert [b["id"] for b in client.get(url, {"match[id]": one}).json()["objects"]] == [one]
+    assert "objects" not in client.get(url, {"match[type]": "indicator"}).json()
+    assert client.get(url, {"match[version]": "bogus"}).status_code == 400
