@@ -13,6 +13,7 @@ from django.db import transaction
 
 from civicshield.core import audit, authz
 from civicshield.core.choices import Surface
+from civicshield.correlation.services import correlate_reports
 from civicshield.demo import directory as demo_directory
 from civicshield.demo import notices as demo_notices
 from civicshield.demo import notifications as demo_notifications
@@ -56,6 +57,8 @@ def load_demo(*, progress: Progress | None = None) -> DemoSummary:
         demo_directory.load(actor=authz.OPERATOR, progress=progress)
         _load_election(progress)
         demo_reports.load(actor=authz.OPERATOR, progress=progress)
+        # Correlate now rather than at commit, so the panel's case can start from the campaign.
+        correlate_reports(report_ids=list(Report.objects.values_list("pk", flat=True)))
         demo_panel.load(actor=authz.OPERATOR, progress=progress)
         demo_notices.load(actor=authz.OPERATOR, progress=progress)
         demo_notifications.load(actor=authz.OPERATOR, progress=progress)

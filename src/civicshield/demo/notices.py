@@ -13,10 +13,11 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from django.db.models import Q
 from django.utils import formats, timezone, translation
 
 from civicshield.comms import services
-from civicshield.comms.choices import ArticleKind
+from civicshield.comms.choices import ArticleKind, NoticeStatus
 from civicshield.comms.models import Article, Notice
 
 Progress = Callable[[str, int, int], None]
@@ -256,7 +257,8 @@ def _load_articles(actor: Any) -> list[Article]:
 
 def load(*, actor: Any, progress: Progress | None = None) -> Notice:
     """Load the articles and the notice once; a second call changes nothing."""
-    existing = Notice.objects.filter(slug=DEMO_NOTICE_SLUG).first()
+    existing = Notice.objects.exclude(status=NoticeStatus.DRAFT).filter(
+        Q(slug=DEMO_NOTICE_SLUG) | Q(decision_reference__startswith="panel case")).first()
     if existing is not None:
         return existing
     steps = 5
@@ -271,9 +273,18 @@ def load(*, actor: Any, progress: Progress | None = None) -> Notice:
     english = texts.pop("en")
     if progress:
         progress("public notice", 1, steps)
-    notice = services.create_notice_draft(
-        actor=actor, language="en", translations=texts, slug=DEMO_NOTICE_SLUG,
-        decision_reference=DECISION_REFERENCE, articles=links, **english)
+    # The panel's "public notice" decision started a draft: write the demo's words into it,
+    # so the decided case and the published notice are one story. Alone, start a draft.
+    panel_draft = Notice.objects.filter(status=NoticeStatus.DRAFT,
+                                        decision_reference__startswith="panel case").first()
+    if panel_draft is not None:
+        notice = services.update_notice_draft(
+            actor=actor, notice=panel_draft, texts={**texts, "en": english},
+            original_language="en", articles=links)
+    else:
+        notice = services.create_notice_draft(
+            actor=actor, language="en", translations=texts, slug=DEMO_NOTICE_SLUG,
+            decision_reference=DECISION_REFERENCE, articles=links, **english)
     services.approve_notice(actor=actor, notice=notice)
     if progress:
         progress("public notice", 2, steps)
