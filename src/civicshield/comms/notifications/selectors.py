@@ -360,3 +360,20 @@ def visible_report_references(viewer: Any, notifications: list[Notification]
         return {}
     return dict(access.visible_to(viewer, Report.objects.filter(pk__in=ids))
                 .values_list("pk", "reference"))
+
+
+def delivery_settings_for(viewer: Any) -> tuple[list[Any], list[Any]]:
+    """The webhooks of the viewer's organisation and the contacts whose digest preference
+    the viewer may set, each with `notification_preference` loaded (or None)."""
+    from civicshield.comms.models import WebhookEndpoint
+    from civicshield.core import authz as core_authz
+    from civicshield.directory.selectors import contacts_visible_to
+
+    organisation = getattr(viewer, "organisation", None)
+    webhooks = (list(WebhookEndpoint.objects.filter(organisation=organisation))
+                if organisation is not None
+                and core_authz.can(viewer, "notification:manage_webhooks", organisation)
+                else [])
+    contacts = [c for c in contacts_visible_to(viewer).select_related("notification_preference")
+                if core_authz.can(viewer, "contact:change", c)]
+    return webhooks, contacts

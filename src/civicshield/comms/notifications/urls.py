@@ -6,6 +6,7 @@ app_name = "notifications"
 urlpatterns = [
     path("", views.notification_list, name="list"),
     path("board/", views.board, name="board"),
+    path("settings/", views.delivery_settings, name="settings"),
     path("outbox/", views.outbox, name="outbox"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:recipient_id>/", views.inbox_item, name="inbox_item"),

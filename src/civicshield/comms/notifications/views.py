@@ -144,3 +144,41 @@ def outbox(request: HttpRequest) -> HttpResponse:
     return render(request, "comms/notifications/outbox.html", {
         "mails": selectors.mail_outbox(request.user),
     })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delivery_settings(request: HttpRequest) -> HttpResponse:
+    """Where the viewer's organisation receives webhooks, and which of the contacts they
+    manage prefer a daily digest for low-severity matters."""
+    from civicshield.directory.selectors import contact_for
+
+    viewer = request.user
+    issued = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "webhook":
+                organisation = getattr(viewer, "organisation", None)
+                if organisation is None:
+                    raise PermissionDenied
+                issued = services.register_webhook(actor=viewer, organisation=organisation,
+                                                   url=request.POST.get("url", "").strip())
+            elif request.POST.get("action") == "digest":
+                contact = contact_for(viewer, int(request.POST.get("contact", "0") or 0))
+                services.set_digest_preference(
+                    actor=viewer, contact=contact,
+                    daily_digest=request.POST.get("daily_digest") == "on",
+                    max_severity=int(request.POST.get("max_severity", "2") or 2))
+                messages.success(request, _("Preference saved for %(name)s.")
+                                 % {"name": contact.name})
+                return redirect("comms:notifications:settings")
+        except (ValidationError, ValueError) as error:
+            messages.error(request, "; ".join(getattr(error, "messages", [str(error)])))
+        except NotFound:
+            raise Http404 from None
+    webhooks, contacts = selectors.delivery_settings_for(viewer)
+    return render(request, "comms/notifications/settings.html", {
+        "webhooks": webhooks, "contacts": contacts, "issued": issued,
+        "can_register": getattr(viewer, "organisation", None) is not None and authz.can(
+            viewer, "notification:manage_webhooks", viewer.organisation),
+    })
