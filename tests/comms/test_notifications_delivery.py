@@ -37,8 +37,16 @@ def _notify(party: Party, capture: Any, **fields: Any) -> Notification:
 
 
 def _run_worker() -> None:
-    """What `civicshield worker --batch` does: every outstanding task, then exit."""
-    call_command("db_worker", batch=True, queue_name="*", startup_delay=False, verbosity=0)
+    """What `civicshield worker --batch` does: every outstanding task, then exit.
+
+    The worker closes "old" database connections between tasks; inside a test's transaction
+    on PostgreSQL that would close the test's own connection, so it is kept open here.
+    """
+    from unittest import mock
+
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", batch=True, queue_name="*", startup_delay=False,
+                     verbosity=0)
 
 
 def test_email_is_received_by_a_real_smtp_server_with_a_working_acknowledgement_link(
