@@ -197,3 +197,12 @@ class PublishedReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} @ {self.version}"
+
+
+# --- Federation between instances (docs/federation.md) -------------------------------
+
+from civicshield.sharing.federation.models import (  # noqa: E402, F401
+    Direction,
+    Peer,
+    ReceivedFromPeer,
+)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from civicshield.sharing import views
+from civicshield.sharing.federation import views as federation_views
 from civicshield.sharing.stix import views as stix_views
 
 app_name = "sharing"
@@ -13,4 +14,6 @@ urlpatterns = [
     path("groups/", views.group_list, name="groups"),
     path("groups/new/", views.group_create, name="new_group"),
     path("groups/<slug:slug>/members/", views.group_members, name="group_members"),
+    path("peers/", federation_views.peer_list, name="peers"),
+    path("peers/new/", federation_views.peer_create, name="new_peer"),
 ]

@@ -1,0 +1,1 @@
+"""Federation between Civic Shield instances over TAXII 2.1 (docs/federation.md)."""

@@ -1,0 +1,349 @@
+"""Federation services: registering peers, pulling from and pushing to them.
+
+Pull: page through the peer's collection with `added_after` = the saved cursor; each page
+is imported (the idempotent STIX import), its provenance recorded and the cursor advanced
+in one transaction, so a crash resumes where it stopped without duplicates. Push: our TAXII
+entries after the push cursor marked at most as wide as the peer's widest TLP allows,
+never exercise data, never what came from that peer. One audit entry per sync.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicshield.core import audit, authz
+from civicshield.core.markings import TLP, width
+from civicshield.sharing.federation.client import PeerClient, PeerRefused, PeerUnavailable
+from civicshield.sharing.federation.models import Peer, ReceivedFromPeer
+from civicshield.sharing.federation.secrets import seal
+
+PAGE_SIZE = 1000
+PUSH_CHUNK = 500
+PUSH_BATCH = 10_000
+_FIX_ROUNDS = 3
+# Dependencies before what refers to them, so a chunk never points into a later one.
+_RANK = {"marking-definition": 0, "extension-definition": 0, "identity": 1}
+
+
+class FederationError(Exception):
+    pass
+
+
+@dataclass
+class SyncResult:
+    peer: str
+    direction: str
+    pages: int = 0
+    objects: int = 0
+    rejected: list[str] = field(default_factory=list)
+    skipped: int = 0
+    sent_ids: list[str] = field(default_factory=list)
+    error: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"peer": self.peer, "direction": self.direction, "pages": self.pages,
+                "objects": self.objects, "rejected": self.rejected[:50],
+                "skipped": self.skipped, "error": self.error}
+
+
+def _tlp_of_body(body: dict[str, Any]) -> str | None:
+    from civicshield.sharing.stix.markings import tlp_of
+
+    return tlp_of(body.get("object_marking_refs"))
+
+
+def _within(tlp: str | None, widest: str) -> bool:
+    """True when an object marked `tlp` may be exchanged with a peer whose widest is
+    `widest` (unmarked: decided elsewhere)."""
+    return tlp is None or width(tlp) >= width(widest)
+
+
+# --- Registry -----------------------------------------------------------------------
+
+
+def create_peer(*, actor: Any, name: str, api_root_url: str, collection_id: str,
+                token: str = "", username: str = "", region: str = "",
+                direction: str = "pull", widest_tlp: str = TLP.GREEN,
+                organisation: Any = None, active: bool = True) -> Peer:
+    if actor is not authz.OPERATOR:
+        authz.require(actor, "sharing_group:manage")
+    errors: dict[str, str] = {}
+    if not api_root_url.startswith(("http://", "https://")):
+        errors["api_root_url"] = _("An http or https address.")
+    try:
+        collection_id = str(uuid.UUID(collection_id))
+    except ValueError:
+        errors["collection_id"] = _("A collection id is a UUID.")
+    if widest_tlp in (TLP.RED,):
+        errors["widest_tlp"] = _("TLP:RED goes to named people only, never to a peer.")
+    if Peer.objects.filter(name=name).exists():
+        errors["name"] = _("A peer with this name exists.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        peer = Peer.objects.create(
+            name=name, region=region, api_root_url=api_root_url,
+            collection_id=collection_id, username=username, token_sealed=seal(token),
+            direction=direction, widest_tlp=widest_tlp, organisation=organisation,
+            active=active)
+        audit.record(actor=actor, action="federation.peer.add", target=peer, details={
+            "api_root_url": api_root_url, "direction": direction, "widest_tlp": widest_tlp})
+    return peer
+
+
+def _retrying(call: Callable[[], Any], *, attempts: int, backoff: float,
+              sleep: Callable[[float], None]) -> Any:
+    for attempt in range(attempts):
+        try:
+            return call()
+        except PeerUnavailable:
+            if attempt == attempts - 1:
+                raise
+            sleep(backoff * (2 ** attempt))
+    raise AssertionError("unreachable")
+
+
+def _record_outcome(peer: Peer, result: SyncResult, actor: Any, action: str) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        fields = ["last_error", "last_error_at", "consecutive_failures"]
+        if result.error:
+            peer.last_error, peer.last_error_at = result.error[:2000], now
+            peer.consecutive_failures += 1
+        else:
+            peer.last_error, peer.consecutive_failures = "", 0
+            if action == "federation.pull":
+                peer.last_pull_at = now
+                fields.append("last_pull_at")
+            else:
+                peer.last_push_at = now
+                fields.append("last_push_at")
+        Peer.objects.filter(pk=peer.pk).update(**{name: getattr(peer, name) for name in fields})
+        audit.record(actor=actor, action=action, target=peer, details=result.as_dict())
+
+
+def _active_peer(peer_id: int) -> Peer:
+    peer = Peer.objects.filter(pk=peer_id, active=True).first()
+    if peer is None:
+        raise FederationError(f"no active peer {peer_id}")
+    return peer
+
+
+# --- Pull ---------------------------------------------------------------------------
+
+
+def pull_from_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
+                   backoff: float = 1.0, sleep: Callable[[float], None] = time.sleep,
+                   max_pages: int = 1000) -> SyncResult:
+    """Fetch what the peer added since the cursor and import it; see the module doc.
+
+    Errors are recorded on the peer (and returned in the result), not raised, except
+    PeerUnavailable after the retries, which is re-raised for the task to back off."""
+    peer = _active_peer(peer_id)
+    result = SyncResult(peer=peer.name, direction="pull")
+    if not peer.pulls:
+        raise FederationError(f"peer {peer.name} is not pulled from")
+    unavailable: PeerUnavailable | None = None
+    try:
+        client = PeerClient(peer)
+        for _page in range(max_pages):
+            page = _retrying(lambda: client.get_objects(added_after=peer.pull_cursor,
+                                                        limit=PAGE_SIZE),
+                             attempts=attempts, backoff=backoff, sleep=sleep)
+            objects = page.envelope.get("objects") or []
+            if not objects:
+                break
+            if not page.date_added_last:
+                raise PeerRefused("the peer sends no X-TAXII-Date-Added-Last header")
+            _import_page(peer, objects, page.date_added_last, result)
+            result.pages += 1
+            if not page.envelope.get("more"):
+                break
+    except PeerUnavailable as error:
+        result.error = f"peer unavailable: {error}"
+        unavailable = error
+    except (PeerRefused, FederationError, ValueError) as error:
+        result.error = f"{type(error).__name__}: {error}"
+    _record_outcome(peer, result, actor, "federation.pull")
+    if unavailable is not None:
+        raise unavailable
+    return result
+
+
+def _import_page(peer: Peer, objects: list[Any], cursor: str, result: SyncResult) -> None:
+    from civicshield.directory.selectors import coordinating_organisation
+    from civicshield.sharing.stix.import_ import Destination, InvalidStix, import_stix
+    from civicshield.sharing.stix.publish import version_of
+
+    accepted = []
+    for body in objects:
+        if not isinstance(body, dict) or not isinstance(body.get("id"), str):
+            result.skipped += 1
+        elif not _within(_tlp_of_body(body), peer.widest_tlp):
+            result.skipped += 1  # narrower than we exchange with this peer: refused
+        else:
+            accepted.append(body)
+    owner = peer.organisation or coordinating_organisation()
+    if owner is None:
+        raise FederationError("no owner for received content: set the peer's organisation "
+                              "or mark a coordinating organisation")
+    with transaction.atomic():
+        status = None
+        for _round in range(_FIX_ROUNDS + 1):
+            if not accepted:
+                break
+            try:
+                status = import_stix(
+                    actor=authz.OPERATOR,
+                    document={"type": "bundle", "id": f"bundle--{uuid.uuid4()}",
+                              "objects": accepted},
+                    source="peer", organisation=owner,
+                    destination=Destination(default_tlp=TLP.AMBER,
+                                            collection=peer.collection_id))
+                break
+            except InvalidStix as invalid:
+                bad = {problem.object_id for problem in invalid.problems}
+                result.rejected += sorted(bad)
+                remaining = [body for body in accepted if body["id"] not in bad]
+                if len(remaining) == len(accepted):
+                    raise FederationError(f"invalid content: {invalid.problems[:3]}") \
+                        from invalid
+                accepted = remaining
+        else:
+            raise FederationError("invalid content after dropping the invalid objects")
+        if accepted and status is not None:
+            ReceivedFromPeer.objects.bulk_create(
+                [ReceivedFromPeer(peer=peer, stix_id=body["id"], version=version_of(body),
+                                  received_in=status) for body in accepted],
+                update_conflicts=True, unique_fields=["peer", "stix_id"],
+                update_fields=["version", "received_in", "received_at"], batch_size=500)
+        Peer.objects.filter(pk=peer.pk).update(pull_cursor=cursor)
+        peer.pull_cursor = cursor
+    result.objects += len(accepted)
+
+
+def received_from(stix_ids: list[str]) -> dict[str, list[str]]:
+    """Provenance for display: stix id → names of the peers it was received from."""
+    found: dict[str, list[str]] = {}
+    for stix_id, name in ReceivedFromPeer.objects.filter(stix_id__in=stix_ids).values_list(
+            "stix_id", "peer__name"):
+        found.setdefault(stix_id, []).append(name)
+    return found
+
+
+# --- Push ---------------------------------------------------------------------------
+
+
+def pushable(peer: Peer, *, after: int, limit: int = PUSH_BATCH) -> tuple[list[Any], int]:
+    """The latest versions of our TAXII entries after `after` that `peer` may receive,
+    ordered dependencies first, and the last entry id looked at."""
+    import json
+
+    from civicshield.reports.choices import Source
+    from civicshield.sharing.models import TaxiiEntry
+    from civicshield.sharing.stix.export import EXTENSION_ID
+
+    allowed = [tlp for tlp in TLP.values if _within(tlp, peer.widest_tlp)]
+    from_peer = ReceivedFromPeer.objects.filter(peer=peer).values("stix_id")
+    rows = list(TaxiiEntry.objects.filter(pk__gt=after).order_by("pk")
+                .values_list("pk", "stix_id", "version", "tlp", "is_latest", "body",
+                             "source_report__source")[:limit])
+    last = rows[-1][0] if rows else after
+    returned_ids = set(from_peer.filter(stix_id__in=[row[1] for row in rows])
+                       .values_list("stix_id", flat=True))
+    chosen: dict[str, dict[str, Any]] = {}
+    for _pk, stix_id, version, tlp, is_latest, text, report_source in rows:
+        if not is_latest or tlp not in allowed or stix_id in returned_ids:
+            continue
+        if report_source == Source.EXERCISE:
+            continue
+        body = json.loads(text)
+        marked = _tlp_of_body(body)
+        if marked is not None and marked not in allowed:
+            continue
+        context = (body.get("extensions") or {}).get(EXTENSION_ID) or {}
+        if context.get("source") == Source.EXERCISE:
+            continue
+        chosen[f"{stix_id}@{version}"] = body
+    ordered = sorted(chosen.values(), key=lambda b: (
+        _RANK.get(b["type"], 3 if b["type"] in ("report", "relationship", "sighting",
+                                                 "note", "opinion") else 2)))
+    return ordered, last
+
+
+def push_to_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
+                 backoff: float = 1.0, sleep: Callable[[float], None] = time.sleep
+                 ) -> SyncResult:
+    """Offer the peer what it may receive since the push cursor (TAXII add_objects)."""
+    from civicshield.sharing.stix.publish import sync_reports
+
+    peer = _active_peer(peer_id)
+    result = SyncResult(peer=peer.name, direction="push")
+    if not peer.pushes:
+        raise FederationError(f"peer {peer.name} is not pushed to")
+    unavailable: PeerUnavailable | None = None
+    try:
+        sync_reports()
+        client = PeerClient(peer)
+        while True:
+            objects, last = pushable(peer, after=peer.push_cursor)
+            for start in range(0, len(objects), PUSH_CHUNK):
+                _send_chunk(client, objects[start:start + PUSH_CHUNK], result,
+                            attempts=attempts, backoff=backoff, sleep=sleep)
+                result.pages += 1
+            if last == peer.push_cursor:
+                break
+            Peer.objects.filter(pk=peer.pk).update(push_cursor=last)
+            peer.push_cursor = last
+    except PeerUnavailable as error:
+        result.error = f"peer unavailable: {error}"
+        unavailable = error
+    except (PeerRefused, FederationError, ValueError) as error:
+        result.error = f"{type(error).__name__}: {error}"
+    _record_outcome(peer, result, actor, "federation.push")
+    if unavailable is not None:
+        raise unavailable
+    return result
+
+
+def _send_chunk(client: PeerClient, objects: list[dict[str, Any]], result: SyncResult, *,
+                attempts: int, backoff: float, sleep: Callable[[float], None]) -> None:
+    for _round in range(_FIX_ROUNDS + 1):
+        if not objects:
+            return
+        try:
+            _retrying(lambda batch=objects: client.add_objects(batch), attempts=attempts,
+                      backoff=backoff, sleep=sleep)
+        except PeerRefused as refused:
+            errors = ((refused.body or {}).get("details") or {}).get("errors") \
+                if isinstance(refused.body, dict) else None
+            bad = {e.get("id") for e in errors or () if isinstance(e, dict)}
+            if refused.status != 422 or not bad:
+                raise
+            result.rejected += sorted(b for b in bad if b)
+            objects = [body for body in objects if body["id"] not in bad]
+            continue
+        result.objects += len(objects)
+        result.sent_ids += [body["id"] for body in objects]
+        return
+    raise FederationError("the peer kept refusing the content")
+
+
+def sync_peer(peer_id: int, *, pull: bool = True, push: bool = True, actor: Any = None,
+              **options: Any) -> list[SyncResult]:
+    peer = _active_peer(peer_id)
+    results = []
+    if pull and peer.pulls:
+        results.append(pull_from_peer(peer_id, actor=actor, **options))
+    if push and peer.pushes:
+        results.append(push_to_peer(peer_id, actor=actor, **options))
+    return results
