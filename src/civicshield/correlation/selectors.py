@@ -9,6 +9,7 @@ counted anywhere.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,7 @@ from civicshield.core import access, authz
 from civicshield.core.errors import NotFound
 from civicshield.correlation import campaigns as engine
 from civicshield.correlation import linking, reasons, scoring
-from civicshield.correlation.choices import MembershipState
+from civicshield.correlation.choices import CampaignStatus, MembershipState
 from civicshield.correlation.conf import correlation_settings
 from civicshield.correlation.models import AlertReceipt, Campaign, Link, Membership
 from civicshield.correlation.warninglists import defang
@@ -286,3 +287,18 @@ def alerts_for(viewer: Any) -> QuerySet[AlertReceipt]:
 
 def unread_alerts(viewer: Any) -> int:
     return alerts_for(viewer).filter(read_at__isnull=True).count()
+
+
+def campaigns_among(report_ids: Sequence[int]) -> dict[int, tuple[Campaign, list[int]]]:
+    """Campaigns (not dismissed) with their members among `report_ids`, which the caller
+    has already filtered through the access layer: {campaign id: (campaign, member ids)}.
+    Used by exports, which show a campaign only through the reports the reader may see."""
+    found: dict[int, tuple[Campaign, list[int]]] = {}
+    memberships = (Membership.objects.filter(report_id__in=list(report_ids))
+                   .exclude(state=MembershipState.EXCLUDED)
+                   .exclude(campaign__status=CampaignStatus.DISMISSED)
+                   .select_related("campaign").order_by("campaign_id", "report_id"))
+    for membership in memberships:
+        found.setdefault(membership.campaign_id, (membership.campaign, []))[1].append(
+            membership.report_id)
+    return found

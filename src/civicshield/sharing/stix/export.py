@@ -277,6 +277,48 @@ def report_objects(report: Report, context: ExportContext) -> list[dict[str, Any
     return objects
 
 
+def campaign_objects(reports: Sequence[Report], context: ExportContext
+                     ) -> list[dict[str, Any]]:
+    """Campaigns seen through the exported reports only: a `campaign` for every campaign
+    with two or more of them, marked as narrowly as its narrowest exported member, and a
+    `related-to` relationship from each member report to it (docs/stix-mapping.md).
+    Members the reader may not see are neither referred to nor counted."""
+    from civicshield.correlation.selectors import campaigns_among
+
+    by_id = {report.pk: report for report in reports}
+    objects: list[dict[str, Any]] = []
+    for campaign_pk, (campaign, member_ids) in campaigns_among(list(by_id)).items():
+        members = [by_id[pk] for pk in member_ids if pk in by_id]
+        if len(members) < 2:
+            continue
+        tlp = TLP.CLEAR
+        for member in members:
+            tlp = narrower(tlp, member.tlp)
+        first = min(member.observed_start for member in members)
+        last = max(member.observed_end or member.observed_start for member in members)
+        campaign_id = sdo_id("campaign", campaign_pk)
+        created = timestamp(campaign.created_at)
+        objects.append({
+            "type": "campaign", "spec_version": "2.1", "id": campaign_id,
+            "created": created, "modified": timestamp(campaign.updated_at),
+            "created_by_ref": INSTANCE_IDENTITY_ID,
+            "name": campaign.name or f"Campaign {campaign_pk}",
+            "first_seen": timestamp(first), "last_seen": timestamp(last),
+            "object_marking_refs": [marking_id(tlp)],
+        })
+        for member in members:
+            report_stix_id = report_id_of(member, context)
+            objects.append({
+                "type": "relationship", "spec_version": "2.1",
+                "id": sdo_id("relationship", "campaign", campaign_pk, member.pk),
+                "created": created, "modified": timestamp(campaign.updated_at),
+                "created_by_ref": INSTANCE_IDENTITY_ID, "relationship_type": "related-to",
+                "source_ref": report_stix_id, "target_ref": campaign_id,
+                "object_marking_refs": [marking_id(narrower(tlp, member.tlp))],
+            })
+    return objects
+
+
 def with_related(queryset: QuerySet[Report]) -> QuerySet[Report]:
     """The prefetching `report_objects` relies on: a fixed number of queries per page."""
     return queryset.select_related("owner_organisation").prefetch_related(
@@ -392,6 +434,8 @@ def bundle_objects(viewer: Any, filters: BundleFilters) -> list[dict[str, Any]]:
             continue
         for body in report_objects(report, context):
             keep(body)
+    for body in campaign_objects(reports, context):
+        keep(body)
     received_objects = access.visible_to(who, StixObject.objects.filter(report__isnull=True))
     if filters.since is not None or filters.until is not None or filters.campaign or \
             filters.phases:
