@@ -289,16 +289,23 @@ def unread_alerts(viewer: Any) -> int:
     return alerts_for(viewer).filter(read_at__isnull=True).count()
 
 
-def campaigns_among(report_ids: Sequence[int]) -> dict[int, tuple[Campaign, list[int]]]:
-    """Campaigns (not dismissed) with their members among `report_ids`, which the caller
-    has already filtered through the access layer: {campaign id: (campaign, member ids)}.
-    Used by exports, which show a campaign only through the reports the reader may see."""
+def campaigns_among(report_ids: Sequence[int] | None = None, *, status: str = ""
+                    ) -> dict[int, tuple[Campaign, list[int]]]:
+    """Campaigns (not dismissed; or only those of `status`) with their members — among
+    `report_ids` when given, which the caller has already filtered through the access
+    layer: {campaign id: (campaign, member ids)}. For exports, which show a campaign only
+    through reports the reader may see; without `report_ids` the caller must compare the
+    members with what the reader may see before showing anything."""
     found: dict[int, tuple[Campaign, list[int]]] = {}
-    memberships = (Membership.objects.filter(report_id__in=list(report_ids))
-                   .exclude(state=MembershipState.EXCLUDED)
-                   .exclude(campaign__status=CampaignStatus.DISMISSED)
-                   .select_related("campaign").order_by("campaign_id", "report_id"))
-    for membership in memberships:
+    memberships = Membership.objects.exclude(state=MembershipState.EXCLUDED)
+    if report_ids is not None:
+        memberships = memberships.filter(report_id__in=list(report_ids))
+    if status:
+        memberships = memberships.filter(campaign__status=status)
+    else:
+        memberships = memberships.exclude(campaign__status=CampaignStatus.DISMISSED)
+    for membership in memberships.select_related("campaign").order_by("campaign_id",
+                                                                       "report_id"):
         found.setdefault(membership.campaign_id, (membership.campaign, []))[1].append(
             membership.report_id)
     return found

@@ -11,7 +11,7 @@ from datetime import datetime
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
-from civicshield.sharing.stix.export import BundleFilters, CampaignsUnavailable
+from civicshield.sharing.stix.export import BundleFilters
 from civicshield.sharing.stix.import_ import import_stix
 from civicshield.sharing.stix.services import export_bundle
 from civicshield.sharing.stix.validate import InvalidStix
@@ -35,14 +35,9 @@ def _errors(detail: str, errors: dict[str, list[str]], status: int) -> HttpRespo
 
 @router.get("/stix/bundle", summary="A STIX 2.1 bundle of what you may see")
 def get_bundle(request: HttpRequest, filters: Query[BundleQuery]) -> HttpResponse:
-    try:
-        result = export_bundle(actor=request.user, filters=BundleFilters(
-            since=filters.since, until=filters.until, campaign=filters.campaign,
-            phases=filters.phase, types=filters.type))
-    except CampaignsUnavailable:
-        return _errors("campaign: campaigns are not available on this instance yet",
-                       {"campaign": ["Campaigns are not available on this instance yet."]},
-                       422)
+    result = export_bundle(actor=request.user, filters=BundleFilters(
+        since=filters.since, until=filters.until, campaign=filters.campaign,
+        phases=filters.phase, types=filters.type))
     return HttpResponse(json.dumps(result, ensure_ascii=False), content_type=STIX_MEDIA_TYPE)
 
 

@@ -241,7 +241,7 @@ def event_for(viewer: Any, event_uuid: str) -> FeedEvent:
     report_pk = _uuid_index(viewer).get(wanted)
     if report_pk is not None:
         return _report_event(viewer, reports_in_feed(viewer).get(pk=report_pk))
-    if _campaign_models() is not None and wanted in _campaign_uuids():
+    if wanted in _campaign_uuids():
         for item in campaign_events(list(reports_in_feed(viewer))):
             if item.uuid == wanted:
                 return item
@@ -256,40 +256,24 @@ def event_for(viewer: Any, event_uuid: str) -> FeedEvent:
 # cannot see is never revealed"). It carries its members' observables and vocabulary, no
 # victims, and the narrowest marking among them.
 
-def _campaign_models() -> tuple[Any, Any] | None:
-    try:
-        from civicshield.correlation.models import Campaign, Membership
-    except ImportError:  # correlation without campaigns: reports only
-        return None
-    return Campaign, Membership
-
-
 def _campaign_uuids() -> set[str]:
-    models = _campaign_models()
-    if models is None:
-        return set()
-    return {mapping.campaign_uuid(pk) for pk in
-            models[0].objects.filter(status="confirmed").values_list("pk", flat=True)}
+    from civicshield.correlation.selectors import campaigns_among
+
+    return {mapping.campaign_uuid(pk) for pk in campaigns_among(status="confirmed")}
 
 
 def campaign_events(visible_reports: list[Report]) -> list[FeedEvent]:
     """The confirmed campaigns all of whose members are among `visible_reports`."""
-    models = _campaign_models()
-    if models is None:
-        return []
-    campaign_model, membership_model = models
+    from civicshield.correlation.selectors import campaigns_among
+
     visible = {report.pk: report for report in visible_reports}
-    members: dict[int, list[int]] = {}
-    for campaign_id, report_id in (
-        membership_model.objects.filter(campaign__status="confirmed")
-        .exclude(state="excluded").values_list("campaign_id", "report_id")
-    ):
-        members.setdefault(campaign_id, []).append(report_id)
-    wanted = {campaign_id: ids for campaign_id, ids in members.items()
+    confirmed = campaigns_among(status="confirmed")
+    wanted = {campaign_id: (campaign, ids) for campaign_id, (campaign, ids) in confirmed.items()
               if all(report_id in visible for report_id in ids)}
     events = []
-    for campaign in campaign_model.objects.filter(pk__in=wanted).order_by("pk"):
-        reports = sorted((visible[pk] for pk in wanted[campaign.pk]),
+    for campaign_id in sorted(wanted):
+        campaign, ids = wanted[campaign_id]
+        reports = sorted((visible[pk] for pk in ids),
                          key=lambda report: (report.created_at, report.pk))
         event = build_campaign_event(campaign, reports)
         events.append(FeedEvent(event["Event"]["uuid"], f"campaign:{campaign.pk}",

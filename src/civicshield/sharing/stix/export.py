@@ -366,10 +366,6 @@ class BundleFilters:
     types: Sequence[str] = ()  # STIX types to keep, e.g. ("report", "indicator")
 
 
-class CampaignsUnavailable(Exception):
-    """Filtering by campaign needs the correlation app's campaigns."""
-
-
 def exportable_reports(viewer: Any, filters: BundleFilters, *, asking: Any = None
                        ) -> QuerySet[Report]:
     """Reports the viewer may see that may leave the platform (never exercise reports)."""
@@ -388,28 +384,21 @@ def exportable_reports(viewer: Any, filters: BundleFilters, *, asking: Any = Non
 
 
 def _campaign_report_ids(viewer: Any, campaign: str) -> list[int]:
-    """The reports of a campaign the viewer may see (the correlation app's selector decides
+    """The reports of a campaign the viewer may see (the correlation app's selectors decide
     which campaigns that is; the reports are filtered by the access layer afterwards)."""
-    try:
-        from civicshield.correlation.selectors import campaign_for
-    except ImportError:
-        raise CampaignsUnavailable(campaign) from None
     from civicshield.core.errors import NotFound
+    from civicshield.correlation.selectors import campaign_for, campaigns_among
 
     try:
-        if isinstance(viewer, Viewer):
-            # The command line (the coordinator's view): any campaign; the access layer
-            # still filters its reports.
-            from civicshield.correlation.models import Campaign
-
-            found = Campaign.objects.filter(pk=int(campaign)).first()
-            if found is None:
-                return []
-        else:
-            found = campaign_for(viewer, int(campaign))
+        number = int(campaign)
+        if not isinstance(viewer, Viewer):
+            campaign_for(viewer, number)  # NotFound unless the viewer may see it
     except (ValueError, NotFound):
         return []
-    return list(found.memberships.exclude(state="excluded").values_list("report_id", flat=True))
+    # The command line (the coordinator's view) may name any campaign; either way the
+    # access layer still filters the reports.
+    found = campaigns_among().get(number)
+    return found[1] if found else []
 
 
 def bundle_objects(viewer: Any, filters: BundleFilters) -> list[dict[str, Any]]:

@@ -51,7 +51,7 @@ def _datetime(value: str) -> datetime:
 
 
 def _write_stix(options: dict[str, Any], output: str | None) -> str:
-    from civicshield.sharing.stix.export import BundleFilters, CampaignsUnavailable
+    from civicshield.sharing.stix.export import BundleFilters
     from civicshield.sharing.stix.services import export_bundle
 
     filters = BundleFilters(
@@ -59,10 +59,7 @@ def _write_stix(options: dict[str, Any], output: str | None) -> str:
         until=_datetime(options["until"]) if options.get("until") else None,
         campaign=options.get("campaign"), phases=options.get("phase") or (),
         types=options.get("type") or ())
-    try:
-        result = export_bundle(actor=OPERATOR, filters=filters)
-    except CampaignsUnavailable:
-        raise fail("--campaign: campaigns are not available on this instance yet") from None
+    result = export_bundle(actor=OPERATOR, filters=filters)
     text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     if output:
         with open(output, "w", encoding="utf-8") as stream:
