@@ -11,6 +11,8 @@ urlpatterns = [
     path("agreements/<slug:slug>/", views.agreement_detail, name="agreement"),
     path("matrix/", views.matrix, name="matrix"),
     path("stix/", stix_views.stix_export, name="stix_export"),
+    path("stix/indicator/<int:report_id>/<int:observable_id>/", stix_views.mark_indicator,
+         name="mark_indicator"),
     path("groups/", views.group_list, name="groups"),
     path("groups/new/", views.group_create, name="new_group"),
     path("groups/<slug:slug>/members/", views.group_members, name="group_members"),

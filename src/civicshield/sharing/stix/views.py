@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 from datetime import datetime, time
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
+from civicshield.core.errors import NotFound
+from civicshield.sharing.stix import services
 from civicshield.sharing.stix.export import BundleFilters
-from civicshield.sharing.stix.services import export_bundle
 
 
 def _day(value: str) -> datetime | None:
@@ -29,7 +32,7 @@ def stix_export(request: HttpRequest) -> HttpResponse:
     """The form; with `download`, the bundle as a file (written to the audit log)."""
     if "download" not in request.GET:
         return render(request, "sharing/stix_export.html", {"section": "stix"})
-    result = export_bundle(actor=request.user, filters=BundleFilters(
+    result = services.export_bundle(actor=request.user, filters=BundleFilters(
         since=_day(request.GET.get("since", "")), until=_day(request.GET.get("until", "")),
         phases=[p for p in request.GET.getlist("phase") if p],
         types=[t for t in request.GET.getlist("type") if t]))
@@ -37,3 +40,22 @@ def stix_export(request: HttpRequest) -> HttpResponse:
                             content_type="application/stix+json;version=2.1")
     response["Content-Disposition"] = 'attachment; filename="civicshield-stix-bundle.json"'
     return response
+
+
+@login_required
+@require_POST
+def mark_indicator(request: HttpRequest, report_id: int, observable_id: int) -> HttpResponse:
+    """Flag one of a report's observables as an indicator (exported with a STIX pattern)."""
+    from civicshield.reports.selectors import report_for
+
+    try:
+        report = report_for(request.user, report_id, audit_read=False)
+        observable = next((o for o in report.observables.all() if o.pk == observable_id), None)
+        if observable is None:
+            raise NotFound("observable")
+        services.mark_indicator(actor=request.user, report=report, observable=observable)
+    except NotFound:
+        raise Http404 from None
+    messages.success(request, _("Marked as an indicator: %(value)s") % {
+        "value": observable.value})
+    return redirect("reports:detail", report_id=report.pk)
