@@ -20,9 +20,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import numpy as np
 from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
 
+from civicshield.core import rows as rows_sql
 from civicshield.correlation import narrative, warninglists
 from civicshield.correlation.choices import LinkKind
 from civicshield.correlation.conf import CorrelationSettings
@@ -111,8 +114,9 @@ def link_reports(report_ids: Sequence[int], conf: CorrelationSettings) -> Linkin
     ids = sorted(reports)
     found: dict[int, dict[int, dict[str, Evidence]]] = {r: defaultdict(dict) for r in ids}
     _observable_evidence(ids, conf, found)
-    _narrative_evidence(reports, conf, found)
     _technique_evidence(reports, conf, found)
+    # Last: it keeps only the candidates that can still make the report's strongest links.
+    _narrative_evidence(reports, conf, found)
 
     old = list(Link.objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids))
                .values_list("source_id", "target_id"))
@@ -121,13 +125,16 @@ def link_reports(report_ids: Sequence[int], conf: CorrelationSettings) -> Linkin
     result.touched.update(r for pair in old for r in pair)
     Link.objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids)).delete()
 
-    rows: dict[tuple[int, int, str], Link] = {}
+    rows: dict[tuple[int, int, str], Evidence] = {}
+    threshold = conf.store_threshold
     for report_id in ids:
         ranked = []
         for other, kinds in found[report_id].items():
-            kept = {kind: e for kind, e in kinds.items() if e.strength >= conf.store_threshold}
+            kept = {kind: e for kind, e in kinds.items() if e.strength >= threshold}
             if kept:
-                ranked.append((combined(e.strength for e in kept.values()), other, kept))
+                total = (round(next(iter(kept.values())).strength, 3) if len(kept) == 1
+                         else combined(e.strength for e in kept.values()))
+                ranked.append((total, other, kept))
         # Strongest first; among equals the most recent report (highest id), so that a
         # popular value links each new report to the latest mentions.
         ranked.sort(key=lambda item: (-item[0], -item[1]))
@@ -136,14 +143,15 @@ def link_reports(report_ids: Sequence[int], conf: CorrelationSettings) -> Linkin
             for kind, evidence in kept.items():
                 existing = rows.get((source, target, kind))
                 if existing is None or existing.strength < evidence.strength:
-                    rows[(source, target, kind)] = Link(
-                        source_id=source, target_id=target, kind=kind,
-                        strength=min(1.0, round(evidence.strength, 3)),
-                        details=evidence.details)
+                    rows[(source, target, kind)] = evidence
             result.touched.add(other)
             if (source, target) not in old_pairs:
                 result.new_pairs.add((source, target))
-    Link.objects.bulk_create(rows.values(), batch_size=500)
+    now = rows_sql.db_datetime(timezone.now())
+    rows_sql.insert(Link, ("source", "target", "kind", "strength", "details", "created_at"), (
+        (source, target, kind, min(1.0, round(evidence.strength, 3)),
+         rows_sql.db_json(Link, "details", evidence.details), now)
+        for (source, target, kind), evidence in rows.items()))
     return result
 
 
@@ -214,29 +222,26 @@ def _text(row: dict) -> str:
 def _narrative_evidence(reports: dict[int, dict], conf: CorrelationSettings,
                         found: dict[int, dict[int, dict[str, Evidence]]]) -> None:
     ids = sorted(reports)
-    stored = {fp.report_id: fp for fp in NarrativeFingerprint.objects.filter(report_id__in=ids)}
-    signatures: dict[int, object] = {}
+    stored_digests = dict(NarrativeFingerprint.objects.filter(report_id__in=ids)
+                          .values_list("report_id", "digest"))
+    prints = narrative.fingerprints([_text(reports[r]) for r in ids],
+                                    shingle_size=conf.shingle_size,
+                                    permutations=conf.minhash_permutations)
+    signatures: dict[int, np.ndarray] = {}
     keys: dict[int, list[int]] = {}
     changed: list[int] = []
     fresh: list[NarrativeFingerprint] = []
-    for report_id in ids:
-        text = _text(reports[report_id])
-        previous = stored.get(report_id)
-        normalised_digest = hashlib.sha256(narrative.normalise(text).encode()).hexdigest()
-        if previous is not None and previous.digest == normalised_digest:
-            # Unchanged narrative: its signature and bands are still right.
-            signature = narrative.signature_from_bytes(previous.signature)
-            characters = previous.characters
-        else:
-            print_ = narrative.fingerprint(text, shingle_size=conf.shingle_size,
-                                           permutations=conf.minhash_permutations)
-            signature, characters = print_.signature, print_.characters
+    for report_id, print_ in zip(ids, prints, strict=True):
+        if stored_digests.get(report_id) != print_.digest:
+            # A new or changed narrative: store its signature and bands again.
             fresh.append(NarrativeFingerprint(report_id=report_id, signature=print_.to_bytes(),
-                                              characters=characters, digest=print_.digest))
+                                              characters=print_.characters,
+                                              digest=print_.digest))
             changed.append(report_id)
-        if characters >= conf.narrative_min_characters:
-            signatures[report_id] = signature
-            keys[report_id] = narrative.band_keys(signature, threshold=conf.narrative_threshold)
+        if print_.characters >= conf.narrative_min_characters:
+            signatures[report_id] = print_.signature
+            keys[report_id] = narrative.band_keys(print_.signature,
+                                                  threshold=conf.narrative_threshold)
     if changed:
         NarrativeFingerprint.objects.filter(report_id__in=changed).delete()
         NarrativeFingerprint.objects.bulk_create(fresh, batch_size=500)
@@ -245,23 +250,46 @@ def _narrative_evidence(reports: dict[int, dict], conf: CorrelationSettings,
             [NarrativeBand(key=key, report_id=report_id) for report_id in changed
              for key in keys.get(report_id, [])], batch_size=2000)
     cursor = connection.cursor()
+    candidates: dict[int, list[int]] = {}
     for report_id, report_keys in keys.items():
         placeholders = ",".join(["%s"] * len(report_keys))
         cursor.execute(
             f"SELECT report_id FROM {NarrativeBand._meta.db_table} "  # noqa: S608 — fixed names
             f"WHERE key IN ({placeholders}) AND report_id <> %s LIMIT %s",
             [*report_keys, report_id, conf.candidates_per_rule])
-        candidates = {row[0] for row in cursor.fetchall()}
-        if not candidates:
+        candidates[report_id] = sorted({row[0] for row in cursor.fetchall()})
+    # The candidates' signatures, read once for the whole batch (they overlap heavily when
+    # a narrative is being copied) and compared row-wise in one numpy operation per report.
+    known = dict(signatures)
+    wanted = sorted({other for others in candidates.values() for other in others} - set(known))
+    table = NarrativeFingerprint._meta.db_table
+    for start in range(0, len(wanted), 900):
+        chunk = wanted[start:start + 900]
+        cursor.execute(f"SELECT report_id, signature FROM {table} "  # noqa: S608 — fixed names
+                       f"WHERE report_id IN ({','.join(['%s'] * len(chunk))})", chunk)
+        for other, signature in cursor.fetchall():
+            known[other] = narrative.signature_from_bytes(signature)
+    for report_id, others in candidates.items():
+        present = np.array([other for other in others if other in known
+                            and len(known[other]) == len(signatures[report_id])], dtype=np.int64)
+        if not len(present):
             continue
-        theirs = {fp.report_id: narrative.signature_from_bytes(fp.signature)
-                  for fp in NarrativeFingerprint.objects.filter(report_id__in=candidates)
-                  .only("report_id", "signature")}
-        for other, signature in theirs.items():
-            similar = narrative.similarity(signatures[report_id], signature)
-            if similar >= conf.narrative_threshold:
-                found[report_id][other][LinkKind.NARRATIVE] = Evidence(
-                    similar, {"similarity": round(similar, 2)})
+        scores = narrative.similarities(signatures[report_id],
+                                        np.stack([known[other] for other in present.tolist()]))
+        similar = scores >= conf.narrative_threshold
+        present, scores = present[similar], scores[similar]
+        # Only the strongest can be among the report's stored links: keep the top ones in
+        # the final ranking's order (strength rounded as `combined` rounds it, then the
+        # newest), and any candidate another rule already found (their strengths add up).
+        # Rules that run before this one are the only others, so nothing is lost.
+        order = np.lexsort((-present, -np.round(scores, 3)))
+        chosen = set(order[:conf.max_links_per_report].tolist())
+        chosen.update(i for i, other in enumerate(present.tolist())
+                      if other in found[report_id])
+        for index in sorted(chosen):
+            value = float(scores[index])
+            found[report_id][int(present[index])][LinkKind.NARRATIVE] = Evidence(
+                value, {"similarity": round(value, 2)})
 
 
 # --- Shared technique and target ----------------------------------------------------------

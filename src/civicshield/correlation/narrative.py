@@ -75,6 +75,50 @@ def fingerprint(text: str, *, shingle_size: int, permutations: int) -> Fingerpri
                        hashlib.sha256(normalised.encode()).hexdigest())
 
 
+# MurmurHash3's 32-bit finaliser, which datasketch applies before its affine permutations.
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35),
+           np.uint32(16))
+_EMPTY = np.uint32(0xFFFFFFFF)  # datasketch's starting value: no shingle seen
+
+
+def fingerprints(texts: list[str], *, shingle_size: int, permutations: int
+                 ) -> list[Fingerprint]:
+    """`fingerprint` of many texts at once, equal value for value (tested).
+
+    An import correlates hundreds of short texts per batch; one MinHash object per text
+    spends more on numpy set-up than on hashing. Here every shingle of every text is
+    hashed (SHA-1, 32 bits, as datasketch does), permuted in one array operation and
+    reduced per text with `minimum.reduceat`.
+    """
+    normalised = [normalise(text) for text in texts]
+    digests: list[bytes] = []
+    starts: list[int] = []
+    for text in normalised:
+        starts.append(len(digests))
+        digests += [hashlib.sha1(shingle).digest()[:4]  # noqa: S324 — datasketch's hash
+                    for shingle in shingles(text, shingle_size)]
+    signatures = np.full((len(texts), permutations), _EMPTY, dtype=np.uint32)
+    if digests:
+        hashed = np.frombuffer(b"".join(digests), dtype="<u4").astype(np.uint32)
+        s1, m1, s2, m2, s3 = _FMIX32
+        with np.errstate(over="ignore"):
+            hashed = hashed ^ (hashed >> s1)
+            hashed = hashed * m1
+            hashed = hashed ^ (hashed >> s2)
+            hashed = hashed * m2
+            hashed = hashed ^ (hashed >> s3)
+            a, b = _permutations(permutations)  # type: ignore[misc]
+            permuted = hashed.reshape(-1, 1) * a.astype(np.uint32) + b.astype(np.uint32)
+        present = [i for i, start in enumerate(starts)
+                   if (starts[i + 1] if i + 1 < len(starts) else len(digests)) > start]
+        if present:
+            reduced = np.minimum.reduceat(permuted, [starts[i] for i in present], axis=0)
+            signatures[present] = reduced
+    return [Fingerprint(signatures[i].copy(), len(text),
+                        hashlib.sha256(text.encode()).hexdigest())
+            for i, text in enumerate(normalised)]
+
+
 @functools.cache
 def band_layout(threshold: float, permutations: int) -> tuple[int, int]:
     """(bands, rows per band) minimising false positives and negatives at `threshold`, as
@@ -95,6 +139,13 @@ def band_keys(signature: np.ndarray, *, threshold: float) -> list[int]:
                                  .tobytes(), digest_size=8).digest()
         keys.append(int.from_bytes(digest, "little", signed=True))
     return keys
+
+
+def similarities(signature: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """`similarity` of one signature with each row of `others`, in one operation."""
+    if not len(others):
+        return np.zeros(0)
+    return np.count_nonzero(others == signature, axis=1) / others.shape[1]
 
 
 def similarity(first: np.ndarray, second: np.ndarray) -> float:

@@ -26,11 +26,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicshield.core import access, audit, authz
+from civicshield.core import rows as rows_sql
 from civicshield.core.markings import TLP, width
 from civicshield.reports import bulk
 from civicshield.reports import observables as observable_rules
 from civicshield.reports.choices import Confidence, ObservableType, Outcome, Source
-from civicshield.sharing.stix import rows as rows_sql
 from civicshield.sharing.stix.export import CUSTOM_SCO_TYPES, EXTENSION_ID, TECHNIQUE_SOURCES
 from civicshield.sharing.stix.markings import TLP_BY_MARKING_ID, tlp_of_definition
 from civicshield.sharing.stix.publish import Audience, Entry, mark_published, version_of

@@ -134,7 +134,7 @@ def write_entries(entries: Sequence[Entry]) -> int:
         TaxiiEntry.objects.filter(pk__in=gone[start:start + _CHUNK]).delete()
     for start in range(0, len(stale), _CHUNK):
         TaxiiEntry.objects.filter(pk__in=stale[start:start + _CHUNK]).update(is_latest=False)
-    from civicshield.sharing.stix import rows as rows_sql
+    from civicshield.core import rows as rows_sql
 
     dates = _date_added_series(len(new))
     now = rows_sql.db_datetime(timezone.now())

@@ -1,10 +1,10 @@
-"""Many rows at once into the STIX tables, for the ingest path.
+"""Many rows at once, for the ingest paths (STIX objects, collection entries, links).
 
-`bulk_create` spends most of its time preparing each field of each model instance;
-for the three tables written once per received object (versions, objects, collection
-entries) a parameterised `executemany` of plain tuples is several times faster, and the
-values below are already what the columns hold. The SQL is built from the models'
-own table and column names, never from input.
+`bulk_create` spends most of its time preparing each field of each model instance; for
+tables written once per received object a parameterised `executemany` of plain tuples is
+several times faster. Callers pass values as the columns hold them (`db_datetime`,
+`db_json`). The SQL is built from the models' own table and column names, never from
+input.
 """
 
 from __future__ import annotations
@@ -21,6 +21,11 @@ CHUNK = 900
 def db_datetime(moment: datetime) -> Any:
     """A datetime as this backend's driver wants it (a string on SQLite)."""
     return connection.ops.adapt_datetimefield_value(moment)
+
+
+def db_json(model: type[models.Model], field: str, value: Any) -> Any:
+    """A JSON field's value as this backend's driver wants it."""
+    return model._meta.get_field(field).get_db_prep_save(value, connection)
 
 
 def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
