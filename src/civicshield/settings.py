@@ -269,6 +269,11 @@ TASKS = {
         "QUEUES": ["default", "notifications", "federation", "correlation"],
     }
 }
+# Seconds between a federation peer's syncs; each sync schedules the next one (the worker
+# starts the chain), so no cron is needed. An unavailable peer is retried with backoff instead.
+CIVICSHIELD_FEDERATION_INTERVAL = int(os.environ.get("CIVICSHIELD_FEDERATION_INTERVAL", "300"))
+if CIVICSHIELD_FEDERATION_INTERVAL < 1:
+    raise ImproperlyConfigured("CIVICSHIELD_FEDERATION_INTERVAL is a number of seconds, at least 1")
 
 # --- E-mail and notifications --------------------------------------------------------
 # SMTP from the standard variables; without EMAIL_HOST, mail is written to files under the

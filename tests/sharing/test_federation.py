@@ -272,3 +272,350 @@ def test_the_peers_page_lists_and_adds_peers_for_the_coordinator_only(client_for
 
     analyst = client_for(make_user(Role.ANALYST))
     assert analyst.get("/app/sharing/peers/").status_code == 403
+
+
+# --- Schedule: each active peer keeps one pending sync, with no cron ------------------------
+
+NORTH = "https://north.example/taxii2/api/"
+
+
+def _waiting(peer: Peer) -> list[Any]:
+    """The peer's syncs waiting in the database queue, read from the queue's own table."""
+    from django_tasks_db.models import DBTaskResult
+
+    from civicshield.sharing.federation.tasks import sync_peer_task
+
+    rows = DBTaskResult.objects.filter(status="READY", task_path=sync_peer_task.module_path)
+    return [row for row in rows if row.args_kwargs["args"][:1] == [peer.pk]]
+
+
+def _registered(name: str, *, active: bool = True, url: str = NORTH) -> Peer:
+    """A peer as it stands in the registry, with nothing queued for it yet."""
+    return Peer.objects.create(name=name, api_root_url=url, collection_id=COMMUNITY,
+                               active=active)
+
+
+def _run_worker() -> None:
+    """What `civicshield worker --batch` runs: every task due now, then exit (a sync queued
+    for later stays). The worker's connection clean-up would close the test's own
+    connection on PostgreSQL, so it is kept open."""
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", batch=True, queue_name="*", startup_delay=False, verbosity=0)
+
+
+def _dead_url() -> str:
+    return f"http://127.0.0.1:{_free_port()}/taxii2/api/"
+
+
+def test_a_starting_worker_queues_one_sync_per_active_peer_and_never_a_second() -> None:
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    north, south = _registered("north"), _registered("south")
+    dormant = _registered("dormant", active=False)
+
+    with mock.patch("civicshield.core.management.commands.worker.call_command") as db_worker:
+        call_command("worker", batch=True, verbosity=0)
+    db_worker.assert_called_once()  # then it runs the queue
+    assert [len(_waiting(peer)) for peer in (north, south, dormant)] == [1, 1, 0]
+
+    # A restart, or any other caller, finds them queued and adds nothing.
+    with mock.patch("civicshield.core.management.commands.worker.call_command"):
+        call_command("worker", batch=True, verbosity=0)
+    from civicshield.sharing.federation.tasks import ensure_scheduled
+
+    assert ensure_scheduled() == 0
+    assert [len(_waiting(peer)) for peer in (north, south, dormant)] == [1, 1, 0]
+
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_starting_at_once_queue_one_sync_for_a_peer() -> None:
+    import threading
+
+    from django.db import connection, transaction
+
+    from civicshield.sharing.federation.tasks import ensure_scheduled
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the in-memory SQLite test database fails on a held lock instead of "
+                    "waiting; a file database queues writers at BEGIN IMMEDIATE")
+    peer = _registered("north")
+    other: list[int] = []
+
+    def second_worker() -> None:
+        try:
+            other.append(ensure_scheduled())
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        assert ensure_scheduled() == 1
+        racing = threading.Thread(target=second_worker)
+        racing.start()
+        racing.join(timeout=1.0)
+        assert racing.is_alive()  # waiting on the peer's row until the first one commits
+    racing.join(timeout=30)
+
+    assert other == [0]
+    assert len(_waiting(peer)) == 1
+
+def test_registering_an_active_peer_queues_its_first_sync_once(owner: Any) -> None:
+    from civicshield.sharing.federation.tasks import ensure_scheduled
+
+    peer = create_peer(actor=OPERATOR, name="north", api_root_url=NORTH,
+                       collection_id=COMMUNITY, organisation=owner)
+    resting = create_peer(actor=OPERATOR, name="resting", api_root_url=NORTH,
+                          collection_id=COMMUNITY, organisation=owner, active=False)
+
+    assert len(_waiting(peer)) == 1 and _waiting(resting) == []
+    assert ensure_scheduled() == 0
+    assert len(_waiting(peer)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sync_schedules_the_peers_next_sync_one_interval_later(
+        remote: Remote, owner: Any, settings: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.CIVICSHIELD_FEDERATION_INTERVAL = 600
+    remote.collection().add_objects(_report_bundle(TLP.GREEN, "Scheduled pull"))
+    peer = _peer(remote, owner, direction="pull", name="peer-b-scheduled")
+    [first] = _waiting(peer)
+    before = timezone.now()
+
+    _run_worker()
+
+    after = timezone.now()
+    first.refresh_from_db()
+    assert first.status == "SUCCESSFUL", first.traceback
+    assert Report.objects.filter(title="Scheduled pull").count() == 1
+    [following] = _waiting(peer)
+    assert following.pk != first.pk
+    assert before + timedelta(seconds=600) <= following.run_after <= after + timedelta(seconds=600)
+
+
+def test_an_unavailable_peer_is_retried_after_the_backoff_not_the_interval(
+        owner: Any, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+    from functools import partial
+
+    from django.utils import timezone
+
+    from civicshield.sharing.federation import services
+
+    settings.CIVICSHIELD_FEDERATION_INTERVAL = 3600
+    monkeypatch.setattr(services, "sync_peer", partial(services.sync_peer, backoff=0))
+    peer = create_peer(actor=OPERATOR, name="down", api_root_url=_dead_url(),
+                       collection_id=COMMUNITY, organisation=owner)
+    before = timezone.now()
+
+    _run_worker()
+
+    peer.refresh_from_db()
+    assert peer.consecutive_failures == 1 and "unavailable" in peer.last_error
+    [retry] = _waiting(peer)
+    assert before + timedelta(minutes=1) <= retry.run_after \
+        <= timezone.now() + timedelta(minutes=1)
+
+
+def test_a_deactivated_peers_pending_sync_contacts_nothing_and_ends_its_chain(
+        owner: Any) -> None:
+    from civicshield.sharing.federation.services import update_peer
+
+    peer = create_peer(actor=OPERATOR, name="leaving", api_root_url=_dead_url(),
+                       collection_id=COMMUNITY, organisation=owner)
+    [pending] = _waiting(peer)
+    fields = {"name": peer.name, "api_root_url": peer.api_root_url,
+              "collection_id": peer.collection_id, "direction": peer.direction,
+              "widest_tlp": peer.widest_tlp}
+    update_peer(actor=OPERATOR, peer_id=peer.pk, active=False, **fields)
+
+    _run_worker()
+
+    pending.refresh_from_db()
+    assert pending.status == "SUCCESSFUL" and pending.return_value == []
+    assert _waiting(peer) == []
+    peer.refresh_from_db()
+    assert peer.last_error == "" and peer.consecutive_failures == 0  # never contacted
+
+    # Re-activated: its chain starts again, once.
+    update_peer(actor=OPERATOR, peer_id=peer.pk, active=True, **fields)
+    update_peer(actor=OPERATOR, peer_id=peer.pk, active=True, **fields)
+    assert len(_waiting(peer)) == 1
+
+
+# --- The peers page: edit and "Sync now" ----------------------------------------------------
+
+
+def _edit_form(peer: Peer, **changes: Any) -> dict[str, Any]:
+    form = {"name": peer.name, "region": peer.region, "api_root_url": peer.api_root_url,
+            "collection_id": peer.collection_id, "username": peer.username, "token": "",
+            "direction": peer.direction, "widest_tlp": peer.widest_tlp, "active": "on"}
+    form.update(changes)
+    return {name: value for name, value in form.items() if value is not None}
+
+
+def test_editing_a_peer_changes_it_and_audits_it_and_a_blank_token_keeps_the_stored_one(
+        client_for: Any, owner: Any) -> None:
+    from civicshield.core.choices import Role
+    from tests.factories import make_user
+
+    peer = create_peer(actor=OPERATOR, name="north", api_root_url=NORTH,
+                       collection_id=COMMUNITY, token="first-token-value",
+                       username="north.bot", organisation=owner)
+    Peer.objects.filter(pk=peer.pk).update(pull_cursor="2025-03-01T10:00:00.000000Z",
+                                           push_cursor=42)
+    client = client_for(make_user(Role.COORDINATOR))
+
+    page = client.get(f"/app/sharing/peers/{peer.pk}/edit/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "north.bot" in body and NORTH in body
+    assert "first-token-value" not in body and peer.token_sealed not in body
+
+    moved = str(uuid.uuid4())
+    response = client.post(f"/app/sharing/peers/{peer.pk}/edit/", _edit_form(
+        peer, name="north-2", region="North coast", api_root_url="https://n2.example/taxii2/api/",
+        collection_id=moved, direction="both", widest_tlp=TLP.CLEAR))
+    assert response.status_code == 302 and response["Location"] == "/app/sharing/peers/"
+
+    peer.refresh_from_db()
+    assert (peer.name, peer.region, peer.api_root_url, peer.collection_id, peer.direction,
+            peer.widest_tlp, peer.active) == (
+        "north-2", "North coast", "https://n2.example/taxii2/api/", moved, "both",
+        TLP.CLEAR, True)
+    assert unseal(peer.token_sealed) == "first-token-value"
+    # Another address and collection: both cursors restart.
+    assert peer.pull_cursor == "" and peer.push_cursor == 0
+    [entry] = AuditEntry.objects.filter(action="federation.peer.update")
+    assert set(entry.details["changed"]) == {
+        "name", "region", "api_root_url", "collection_id", "direction", "widest_tlp"}
+    assert entry.object_id == str(peer.pk) and entry.surface == "ui"
+
+    client.post(f"/app/sharing/peers/{peer.pk}/edit/",
+                _edit_form(peer, token="second-token-value"))
+    peer.refresh_from_db()
+    assert unseal(peer.token_sealed) == "second-token-value"
+    latest = AuditEntry.objects.filter(action="federation.peer.update").order_by("-pk")[0]
+    assert latest.details["changed"] == ["token"]
+    assert "token-value" not in str(list(AuditEntry.objects.values_list("details", flat=True)))
+
+
+def test_the_edit_form_refuses_an_address_other_than_http_and_changes_nothing(
+        client_for: Any, owner: Any) -> None:
+    from civicshield.core.choices import Role
+    from tests.factories import make_user
+
+    peer = create_peer(actor=OPERATOR, name="north", api_root_url=NORTH,
+                       collection_id=COMMUNITY, organisation=owner)
+    client = client_for(make_user(Role.COORDINATOR))
+
+    for address in ("ftp://north.example/taxii2/api/", "file:///etc/passwd",
+                    "javascript:alert(1)"):
+        response = client.post(f"/app/sharing/peers/{peer.pk}/edit/",
+                                _edit_form(peer, api_root_url=address))
+        assert response.status_code == 200, address
+        assert "errorlist" in response.content.decode()
+    response = client.post(f"/app/sharing/peers/{peer.pk}/edit/",
+                           _edit_form(peer, collection_id="not-a-uuid", widest_tlp=TLP.RED))
+    assert response.status_code == 200
+    peer.refresh_from_db()
+    assert peer.api_root_url == NORTH and peer.widest_tlp == TLP.GREEN
+    assert not AuditEntry.objects.filter(action="federation.peer.update").exists()
+
+
+def test_sync_now_queues_a_sync_due_at_once_beside_the_scheduled_one_and_only_once(
+        client_for: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from civicshield.core.choices import Role
+    from civicshield.sharing.federation.tasks import sync_peer_task
+    from tests.factories import make_user
+
+    peer = _registered("<b>north</b>")
+    later = timezone.now() + timedelta(hours=1)
+    sync_peer_task.using(run_after=later).enqueue(peer.pk, True, True)  # its periodic sync
+    client = client_for(make_user(Role.COORDINATOR))
+    listing = client.get("/app/sharing/peers/").content.decode()
+    assert f'action="/app/sharing/peers/{peer.pk}/sync/"' in listing
+    assert "&lt;b&gt;north&lt;/b&gt;" in listing and "<b>north</b>" not in listing
+
+    response = client.post(f"/app/sharing/peers/{peer.pk}/sync/", follow=True)
+
+    assert response.redirect_chain == [("/app/sharing/peers/", 302)]
+    assert "is queued" in response.content.decode()
+    due_now = [row for row in _waiting(peer) if row.run_after <= timezone.now()]
+    assert len(due_now) == 1 and len(_waiting(peer)) == 2
+    again = client.post(f"/app/sharing/peers/{peer.pk}/sync/", follow=True)
+    assert "already queued" in again.content.decode()
+    assert len(_waiting(peer)) == 2
+    assert list(AuditEntry.objects.filter(action="federation.peer.sync_request")
+                .order_by("pk").values_list("details", flat=True)) == [
+        {"queued": True}, {"queued": False}]
+
+
+def test_sync_now_refuses_an_inactive_peer(client_for: Any) -> None:
+    from civicshield.core.choices import Role
+    from tests.factories import make_user
+
+    peer = _registered("dormant", active=False)
+    client = client_for(make_user(Role.COORDINATOR))
+    assert f"/app/sharing/peers/{peer.pk}/sync/" not in client.get(
+        "/app/sharing/peers/").content.decode()
+
+    response = client.post(f"/app/sharing/peers/{peer.pk}/sync/", follow=True)
+
+    assert "inactive" in response.content.decode()
+    assert _waiting(peer) == []
+    assert not AuditEntry.objects.filter(action="federation.peer.sync_request").exists()
+
+
+def test_only_peer_managers_may_edit_or_sync_a_peer(client_for: Any, owner: Any) -> None:
+    from django.test import Client
+
+    from civicshield.core.choices import Role
+    from civicshield.core.errors import PermissionDenied
+    from civicshield.sharing.federation.services import request_sync, update_peer
+    from tests.factories import make_user
+
+    peer = _registered("north")
+    edit, sync = f"/app/sharing/peers/{peer.pk}/edit/", f"/app/sharing/peers/{peer.pk}/sync/"
+    change = _edit_form(peer, name="hijacked", api_root_url="https://attacker.example/")
+
+    anonymous = Client()
+    assert anonymous.get(edit)["Location"].startswith("/accounts/login/")
+    assert anonymous.post(sync)["Location"].startswith("/accounts/login/")
+    for role in (Role.ANALYST, Role.CONTRIBUTOR, Role.VIEWER, Role.PANEL):
+        # Signed in without the right, in the coordinating organisation or elsewhere.
+        for organisation in (owner, None):
+            client = client_for(make_user(role, organisation=organisation))
+            assert client.get(edit).status_code == 403
+            assert client.post(edit, change).status_code == 403
+            assert client.post(sync).status_code == 403
+    analyst = make_user(Role.ANALYST, organisation=owner)
+    with pytest.raises(PermissionDenied):
+        update_peer(actor=analyst, peer_id=peer.pk, name="hijacked",
+                    api_root_url="https://attacker.example/", collection_id=COMMUNITY,
+                    direction="both", widest_tlp=TLP.CLEAR, active=True)
+    with pytest.raises(PermissionDenied):
+        request_sync(actor=analyst, peer_id=peer.pk)
+
+    peer.refresh_from_db()
+    assert peer.name == "north" and peer.api_root_url == NORTH
+    assert _waiting(peer) == []
+    assert not AuditEntry.objects.filter(action__startswith="federation.peer.").exists()
+
+    coordinator = client_for(make_user(Role.COORDINATOR))
+    assert coordinator.get("/app/sharing/peers/999999/edit/").status_code == 404
+    assert coordinator.post("/app/sharing/peers/999999/sync/").status_code == 404
+    assert coordinator.get(sync).status_code == 405  # a GET never queues anything

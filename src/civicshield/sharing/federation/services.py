@@ -1,4 +1,4 @@
-"""Federation services: registering peers, pulling from and pushing to them.
+"""Federation services: registering and changing peers, pulling from and pushing to them.
 
 Pull: page through the peer's collection with `added_after` = the saved cursor; each page
 is imported (the idempotent STIX import), its provenance recorded and the cursor advanced
@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,9 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicshield.core import audit, authz
+from civicshield.core.errors import NotFound
 from civicshield.core.markings import TLP, width
+from civicshield.sharing.federation import tasks
 from civicshield.sharing.federation.client import PeerClient, PeerRefused, PeerUnavailable
-from civicshield.sharing.federation.models import Peer, ReceivedFromPeer
+from civicshield.sharing.federation.models import Direction, Peer, ReceivedFromPeer
 from civicshield.sharing.federation.secrets import seal
 
 PAGE_SIZE = 1000
@@ -70,25 +73,47 @@ def _within(tlp: str | None, widest: str) -> bool:
 # --- Registry -----------------------------------------------------------------------
 
 
-def create_peer(*, actor: Any, name: str, api_root_url: str, collection_id: str,
-                token: str = "", username: str = "", region: str = "",
-                direction: str = "pull", widest_tlp: str = TLP.GREEN,
-                organisation: Any = None, active: bool = True) -> Peer:
-    if actor is not authz.OPERATOR:
-        authz.require(actor, "sharing_group:manage")
+def _check_peer(*, name: str, api_root_url: str, collection_id: str, direction: str,
+                widest_tlp: str, peer_id: int | None = None) -> str:
+    """Raise ValidationError (by field) unless the values make a peer we may contact;
+    returns the collection id in its canonical form. `peer_id`: the peer being changed."""
     errors: dict[str, str] = {}
-    if not api_root_url.startswith(("http://", "https://")):
+    # Scheme and host only (the page's URLField checks the rest): a single-label host, e.g.
+    # a container's name on a private network, is a valid peer.
+    try:
+        address = urlsplit(api_root_url)
+        valid = address.scheme in ("http", "https") and bool(address.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        valid = False
+    if not valid:
         errors["api_root_url"] = _("An http or https address.")
     try:
         collection_id = str(uuid.UUID(collection_id))
     except ValueError:
         errors["collection_id"] = _("A collection id is a UUID.")
-    if widest_tlp in (TLP.RED,):
+    if direction not in Direction.values:
+        errors["direction"] = _("Pull, push or both.")
+    if widest_tlp == TLP.RED:
         errors["widest_tlp"] = _("TLP:RED goes to named people only, never to a peer.")
-    if Peer.objects.filter(name=name).exists():
+    elif widest_tlp not in TLP.values:
+        errors["widest_tlp"] = _("A TLP marking.")
+    if Peer.objects.filter(name=name).exclude(pk=peer_id).exists():
         errors["name"] = _("A peer with this name exists.")
     if errors:
         raise ValidationError(errors)
+    return collection_id
+
+
+def create_peer(*, actor: Any, name: str, api_root_url: str, collection_id: str,
+                token: str = "", username: str = "", region: str = "",
+                direction: str = "pull", widest_tlp: str = TLP.GREEN,
+                organisation: Any = None, active: bool = True) -> Peer:
+    """Register a peer (its token sealed) and, when active, queue its first sync, whose
+    chain then keeps it synced (`tasks`). Raises PermissionDenied, ValidationError."""
+    authz.require(actor, "sharing_group:manage")
+    collection_id = _check_peer(name=name, api_root_url=api_root_url,
+                                collection_id=collection_id, direction=direction,
+                                widest_tlp=widest_tlp)
     with transaction.atomic():
         peer = Peer.objects.create(
             name=name, region=region, api_root_url=api_root_url,
@@ -97,7 +122,68 @@ def create_peer(*, actor: Any, name: str, api_root_url: str, collection_id: str,
             active=active)
         audit.record(actor=actor, action="federation.peer.add", target=peer, details={
             "api_root_url": api_root_url, "direction": direction, "widest_tlp": widest_tlp})
+        if active:
+            tasks.ensure_scheduled(peer_ids=[peer.pk])
     return peer
+
+
+def update_peer(*, actor: Any, peer_id: int, name: str, api_root_url: str,
+                collection_id: str, direction: str, widest_tlp: str, active: bool,
+                region: str = "", username: str = "", token: str = "") -> Peer:
+    """Change a peer's registration. A blank `token` keeps the stored one; a new one is
+    sealed. A new address or collection is another source and destination, so both
+    cursors restart (re-reading and resending are idempotent). Re-activating queues a sync
+    (`tasks.ensure_scheduled`); deactivating lets the pending one run as a no-op.
+    Raises PermissionDenied, NotFound, ValidationError."""
+    authz.require(actor, "sharing_group:manage")
+    collection_id = _check_peer(name=name, api_root_url=api_root_url,
+                                collection_id=collection_id, direction=direction,
+                                widest_tlp=widest_tlp, peer_id=peer_id)
+    with transaction.atomic():
+        peer = Peer.objects.select_for_update().filter(pk=peer_id).first()
+        if peer is None:
+            raise NotFound("peer")
+        values = {"name": name, "region": region, "api_root_url": api_root_url,
+                  "collection_id": collection_id, "username": username,
+                  "direction": direction, "widest_tlp": widest_tlp, "active": active}
+        changed = [field for field, value in values.items() if getattr(peer, field) != value]
+        for field in changed:
+            setattr(peer, field, values[field])
+        fields = list(changed)
+        if token:
+            peer.token_sealed = seal(token)
+            fields.append("token_sealed")
+            changed.append("token")
+        if "api_root_url" in changed or "collection_id" in changed:
+            peer.pull_cursor, peer.push_cursor = "", 0
+            fields += ["pull_cursor", "push_cursor"]
+        if fields:
+            # Only these columns: a sync running meanwhile writes its status and cursors.
+            peer.save(update_fields=fields)
+        audit.record(actor=actor, action="federation.peer.update", target=peer, details={
+            "changed": changed, "api_root_url": api_root_url, "direction": direction,
+            "widest_tlp": widest_tlp, "active": active})
+        if active:
+            tasks.ensure_scheduled(peer_ids=[peer.pk])
+    return peer
+
+
+def request_sync(*, actor: Any, peer_id: int) -> bool:
+    """Queue a sync with an active peer to run as soon as a worker is free ("sync now").
+    Returns False when one was already due (nothing more queued). Its periodic schedule
+    is kept. Raises PermissionDenied, NotFound, ValidationError (inactive peer)."""
+    authz.require(actor, "sharing_group:manage")
+    with transaction.atomic():
+        peer = Peer.objects.select_for_update().filter(pk=peer_id).first()
+        if peer is None:
+            raise NotFound("peer")
+        if not peer.active:
+            raise ValidationError({"active": _(
+                "This peer is inactive and is never contacted: activate it first.")})
+        queued = tasks.enqueue_now(peer.pk)
+        audit.record(actor=actor, action="federation.peer.sync_request", target=peer,
+                     details={"queued": queued})
+    return queued
 
 
 def _retrying(call: Callable[[], Any], *, attempts: int, backoff: float,

@@ -1,4 +1,5 @@
-"""The peers page of the workspace (coordinator): list, add, last sync, last error."""
+"""The peers page of the workspace (coordinator): list, add, edit, sync now; last sync and
+last error. Thin: the services write (one transaction, one audit entry each)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civicshield.core import authz
+from civicshield.core.errors import NotFound
 from civicshield.core.markings import TLP
 from civicshield.sharing.federation import services
 from civicshield.sharing.federation.models import Direction, Peer
@@ -35,9 +37,38 @@ class PeerForm(forms.Form):
                                    initial=TLP.GREEN, label=gettext_lazy("Widest TLP"))
 
 
+class PeerEditForm(PeerForm):
+    token = forms.CharField(
+        required=False, label=gettext_lazy("New API token"),
+        help_text=gettext_lazy("Leave blank to keep the stored token (it is never shown)."),
+        widget=forms.PasswordInput(render_value=False))
+    active = forms.BooleanField(
+        required=False, label=gettext_lazy("Active"),
+        help_text=gettext_lazy("An inactive peer is never contacted."))
+
+    @classmethod
+    def initial_for(cls, peer: Peer) -> dict[str, Any]:
+        return {"name": peer.name, "region": peer.region, "api_root_url": peer.api_root_url,
+                "collection_id": peer.collection_id, "username": peer.username,
+                "direction": peer.direction, "widest_tlp": peer.widest_tlp,
+                "active": peer.active}
+
+
 def _require(request: HttpRequest) -> None:
     if not authz.can(request.user, "sharing_group:manage"):
         raise PermissionDenied
+
+
+def _peer_or_404(peer_id: int) -> Peer:
+    peer = Peer.objects.filter(pk=peer_id).first()
+    if peer is None:
+        raise Http404(_("No such peer."))
+    return peer
+
+
+def _form_errors(form: forms.Form, error: ValidationError) -> None:
+    for name, problems in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, problems)
 
 
 @login_required
@@ -56,10 +87,52 @@ def peer_create(request: HttpRequest) -> HttpResponse:
         try:
             services.create_peer(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            for name, problems in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, problems)
+            _form_errors(form, error)
         else:
             messages.success(request, _("Peer added."))
             return redirect("sharing:peers")
     context: dict[str, Any] = {"form": form}
     return render(request, "sharing/peers_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def peer_edit(request: HttpRequest, peer_id: int) -> HttpResponse:
+    _require(request)
+    peer = _peer_or_404(peer_id)
+    form = PeerEditForm(request.POST if request.method == "POST" else None,
+                        initial=PeerEditForm.initial_for(peer))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_peer(actor=request.user, peer_id=peer.pk, **form.cleaned_data)
+        except NotFound:
+            raise Http404(_("No such peer.")) from None
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Peer saved."))
+            return redirect("sharing:peers")
+    context: dict[str, Any] = {"form": form, "peer": peer}
+    return render(request, "sharing/peers_form.html", context)
+
+
+@login_required
+@require_POST
+def peer_sync(request: HttpRequest, peer_id: int) -> HttpResponse:
+    _require(request)
+    peer = _peer_or_404(peer_id)
+    try:
+        queued = services.request_sync(actor=request.user, peer_id=peer.pk)
+    except NotFound:
+        raise Http404(_("No such peer.")) from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if queued:
+            messages.success(request, _("A sync with %(peer)s is queued; the page shows "
+                                        "its outcome once a worker has run it.")
+                             % {"peer": peer.name})
+        else:
+            messages.info(request, _("A sync with %(peer)s was already queued.")
+                          % {"peer": peer.name})
+    return redirect("sharing:peers")

@@ -27,4 +27,11 @@ class Command(CivicShieldCommand):
                                           "reload": False}
         if options["batch"]:
             worker_options["batch"] = True
+        # The database backend has no periodic scheduler: federation syncs chain themselves,
+        # and a worker starting (re)starts the chain of any peer left without a pending sync.
+        from civicshield.sharing.federation.tasks import ensure_scheduled
+
+        scheduled = ensure_scheduled()
+        if scheduled and options["verbosity"] >= 1:
+            self.stdout.write(f"Federation: a sync queued for {scheduled} peer(s).")
         call_command("db_worker", **worker_options)
