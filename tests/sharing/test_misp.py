@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from civicshield.reports.models import Observable, Report, Victim
 from civicshield.reports.services import ReportInput, create_report
 from civicshield.sharing.misp import feed, mapping
 from civicshield.sharing.misp.cli import write_feed
-from civicshield.sharing.misp.importer import import_events
+from civicshield.sharing.misp.importer import InvalidEvents, import_events
 from civicshield.vocab import services as vocab_services
 from tests.factories import make_organisation, make_user
 from tests.vocab.helpers import needs_shared_data, shared
@@ -614,6 +614,204 @@ def test_import_misp_command_is_all_or_nothing_and_exits_2(
                  stdout=(stdout := io.StringIO()), stderr=(stderr := io.StringIO()))
     assert Report.objects.count() == 1
     assert f"Skipped event {bad.uuid} (events[1])" in stderr.getvalue()
-    assert "1 reports, 1 events skipped" in stdout.getvalue()
+    assert "1 reports, 0 unchanged, 1 events skipped" in stdout.getvalue()
     entry = AuditEntry.objects.get(action="misp.import")
     assert entry.surface == "cli" and entry.details["skipped_events"] == [bad.uuid]
+
+
+# --- Re-importing an event: one report per organisation and event uuid -----------------
+
+DAY_ONE = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def _versioned_event(*, uuid: str | None = None, at: datetime | None = DAY_ONE,
+                     info: str = "Robocalls give the wrong polling day",
+                     domains: tuple[str, ...] = ("wrong-day.example",),
+                     phases: tuple[str, ...] = ("campaign",), tlp: str = "tlp:amber"
+                     ) -> MISPEvent:
+    """An event as MISP serves it, with its `timestamp` (its version)."""
+    event = MISPEvent(force_timestamps=True)
+    if uuid:
+        event.uuid = uuid
+    event.info = info
+    event.set_date(date(2025, 2, 27))
+    event.threat_level_id = 2
+    if at is not None:
+        event.timestamp = at
+    event.add_tag(tlp)
+    for phase in phases:
+        event.add_tag(mapping.own_tag(mapping.PHASE_PREDICATE, phase))
+    for domain in domains:
+        event.add_attribute("domain", domain)
+    return event
+
+
+def _post(client: Client, event: MISPEvent) -> Any:
+    response = client.post("/api/v1/misp/events", event.to_json(),
+                           content_type="application/json")
+    assert response.status_code in (201, 400), response.content
+    return response
+
+
+def _last_import() -> AuditEntry:
+    return AuditEntry.objects.filter(action="misp.import").order_by("-id").first()
+
+
+@pytest.mark.parametrize("at", [DAY_ONE, None], ids=["with timestamp", "without timestamp"])
+def test_importing_the_same_event_twice_leaves_one_report(
+        api_client_for: Any, vocabulary: None, at: datetime | None) -> None:
+    analyst = make_user(Role.ANALYST)
+    client = api_client_for(analyst)
+    event = _versioned_event(at=at)
+    first = _post(client, event).json()["imported"][0]
+    writes_before = AuditEntry.objects.exclude(action="misp.import").count()
+
+    again = _post(client, event).json()
+
+    assert again["imported"] == [] and again["skipped_events"] == []
+    assert again["unchanged"] == [{"event": event.uuid, "report_id": first["report_id"]}]
+    report = Report.objects.get()
+    assert report.pk == first["report_id"] and report.observables.count() == 1
+    assert AuditEntry.objects.exclude(action="misp.import").count() == writes_before
+    assert _last_import().details["unchanged"] == [event.uuid]
+    result = import_events(actor=analyst, payload=event.to_json())
+    assert [(item.event, item.report) for item in result.unchanged] == [(event.uuid, report)]
+
+
+def test_the_same_event_twice_in_one_payload_makes_one_report(vocabulary: None) -> None:
+    analyst = make_user(Role.ANALYST)
+    event = json.loads(_versioned_event().to_json())
+
+    result = import_events(actor=analyst, payload=[event, event])
+
+    assert len(result.imported) == 1 and [item.event for item in result.unchanged] == [
+        event["uuid"]]
+    assert Report.objects.count() == 1
+
+
+def test_a_newer_timestamp_updates_the_report_and_an_older_one_is_ignored(
+        api_client_for: Any, vocabulary: None) -> None:
+    analyst = make_user(Role.ANALYST)
+    client = api_client_for(analyst)
+    first = _versioned_event()
+    report_id = _post(client, first).json()["imported"][0]["report_id"]
+    newer = _versioned_event(uuid=first.uuid, at=DAY_ONE + timedelta(hours=2),
+                             info="Robocalls give the wrong polling day and station",
+                             domains=("wrong-day.example", "wrong-station.example"),
+                             phases=("voting_operations",))
+
+    response = _post(client, newer).json()
+
+    assert [(item["event"], item["report_id"]) for item in response["imported"]] == [
+        (first.uuid, report_id)]
+    report = Report.objects.get()
+    assert report.title == "Robocalls give the wrong polling day and station"
+    assert {o.value for o in report.observables.all()} == {"wrong-day.example",
+                                                          "wrong-station.example"}
+    # Vocabulary is added to, as a STIX update does; nothing is taken away.
+    assert sorted(term.code for term in report.phases.all()) == ["campaign", "voting_operations"]
+    assert AuditEntry.objects.filter(action="report.update",
+                                     object_id=str(report.pk)).count() == 1
+    assert _last_import().details["updated"] == [report.reference]
+    result = import_events(actor=analyst, payload=newer.to_json())
+    assert not result.imported and len(result.unchanged) == 1
+
+    older = _versioned_event(uuid=first.uuid, at=DAY_ONE - timedelta(days=1),
+                             info="An older draft", domains=("older.example",))
+    assert _post(client, older).json()["imported"] == []
+    report.refresh_from_db()
+    assert report.title == "Robocalls give the wrong polling day and station"
+    assert not report.observables.filter(value="older.example").exists()
+
+
+def test_a_newer_event_that_narrows_its_marking_narrows_the_report(
+        vocabulary: None) -> None:
+    analyst = make_user(Role.ANALYST)
+    event = _versioned_event(tlp="tlp:green")
+    report = import_events(actor=analyst, payload=event.to_json()).imported[0].report
+
+    narrowed = _versioned_event(uuid=event.uuid, at=DAY_ONE + timedelta(days=1),
+                                tlp="tlp:red")
+    result = import_events(actor=analyst, payload=narrowed.to_json())
+
+    assert result.imported[0].updated and result.imported[0].report.pk == report.pk
+    report.refresh_from_db()
+    assert report.tlp == TLP.RED and list(report.audience_users.all()) == [analyst]
+
+
+def test_another_organisation_importing_the_same_event_gets_its_own_report(
+        api_client_for: Any, vocabulary: None) -> None:
+    first_analyst, other_analyst = make_user(Role.ANALYST), make_user(Role.ANALYST)
+    event = _versioned_event(tlp="tlp:amber+strict")
+    theirs = _post(api_client_for(first_analyst), event).json()["imported"][0]
+    newer = _versioned_event(uuid=event.uuid, at=DAY_ONE + timedelta(days=1),
+                             info="Rewritten by the second organisation")
+
+    ours = _post(api_client_for(other_analyst), newer).json()["imported"][0]
+
+    assert ours["report_id"] != theirs["report_id"] and ours["reference"] != theirs["reference"]
+    assert Report.objects.get(pk=ours["report_id"]).owner_organisation == \
+        other_analyst.organisation
+    untouched = Report.objects.get(pk=theirs["report_id"])
+    assert untouched.title == event.info and untouched.tlp == TLP.AMBER_STRICT
+    assert theirs["reference"] not in json.dumps(_last_import().details)
+
+
+def test_a_red_report_of_a_colleague_is_neither_revealed_nor_overwritten(
+        api_client_for: Any, vocabulary: None) -> None:
+    author = make_user(Role.ANALYST)
+    colleague = make_user(Role.ANALYST, organisation=author.organisation)
+    event = _versioned_event(tlp="tlp:red")
+    report = import_events(actor=author, payload=event.to_json()).imported[0].report
+
+    same = import_events(actor=colleague, payload=event.to_json())
+    assert [(item.event, item.report) for item in same.unchanged] == [(event.uuid, None)]
+
+    newer = _versioned_event(uuid=event.uuid, at=DAY_ONE + timedelta(days=1), tlp="tlp:red",
+                             info="Overwritten?")
+    response = _post(api_client_for(colleague), newer)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["events[0].uuid"]
+    assert report.reference not in response.content.decode()
+    report.refresh_from_db()
+    assert report.title == event.info
+
+
+def test_a_contributor_cannot_apply_a_newer_version_of_an_imported_event(
+        vocabulary: None) -> None:
+    analyst = make_user(Role.ANALYST)
+    contributor = make_user(Role.CONTRIBUTOR, organisation=analyst.organisation)
+    event = _versioned_event()
+    import_events(actor=analyst, payload=event.to_json())
+    newer = _versioned_event(uuid=event.uuid, at=DAY_ONE + timedelta(days=1), info="Changed")
+
+    with pytest.raises(InvalidEvents) as refused:
+        import_events(actor=contributor, payload=newer.to_json())
+
+    assert list(refused.value.errors) == ["events[0].uuid"]
+    assert Report.objects.get().title == event.info
+
+
+def test_a_bad_uuid_or_timestamp_is_named(vocabulary: None) -> None:
+    payload = [{"uuid": "not-a-uuid", "info": "Bad version", "timestamp": "yesterday"}]
+
+    with pytest.raises(InvalidEvents) as refused:
+        import_events(actor=make_user(Role.ANALYST), payload=payload)
+
+    assert set(refused.value.errors) == {"events[0].uuid", "events[0].timestamp"}
+    assert not Report.objects.exists()
+
+
+def test_the_command_line_reimports_an_event_as_unchanged(
+        tmp_path: Path, vocabulary: None) -> None:
+    make_organisation(slug="cec")
+    path = _write(tmp_path, json.loads(_versioned_event().to_json()))
+
+    outputs = [io.StringIO(), io.StringIO()]
+    for output in outputs:
+        call_command("import_misp", path, "--organisation", "cec",
+                     stdout=output, stderr=io.StringIO())
+
+    assert Report.objects.count() == 1
+    assert "0 reports, 1 unchanged" in outputs[1].getvalue()
+    assert _last_import().surface == "cli" and len(_last_import().details["unchanged"]) == 1

@@ -12,13 +12,16 @@ import pytest
 from django.test import Client
 from taxii2client.v21 import Collection, Server, as_pages
 
+from civicshield.core import access
 from civicshield.core.authz import OPERATOR
 from civicshield.core.choices import Role
 from civicshield.core.markings import TLP
+from civicshield.core.models import AuditEntry
 from civicshield.core.services import issue_token
-from civicshield.sharing.models import TaxiiEntry
+from civicshield.sharing.models import StixObject, TaxiiEntry
 from civicshield.sharing.stix.ids import collection_id
 from civicshield.sharing.stix.import_ import import_stix
+from civicshield.sharing.stix.publish import sync_reports
 from tests.factories import make_organisation, make_user
 from tests.report_factories import make_group, make_report
 
@@ -215,3 +218,125 @@ def test_added_after_and_match_filters(secret: str) -> None:
     assert [b["id"] for b in client.get(url, {"match[id]": one}).json()["objects"]] == [one]
     assert "objects" not in client.get(url, {"match[type]": "indicator"}).json()
     assert client.get(url, {"match[version]": "bogus"}).status_code == 400
+
+
+# --- Reads of one object are audited like the report page's and the API's ---------------
+
+AMBER = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+
+
+def _objects_url(key: str, object_id: str = "") -> str:
+    url = f"/taxii2/api/collections/{collection_id(key)}/objects/"
+    return f"{url}{object_id}/" if object_id else url
+
+
+def _stix_id_of(report: Any) -> str:
+    sync_reports()
+    return TaxiiEntry.objects.filter(source_report=report, type="report").values_list(
+        "stix_id", flat=True).first()
+
+
+def _reads() -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(action__endswith=".read"))
+
+
+@pytest.mark.parametrize("tlp", [TLP.AMBER, TLP.AMBER_STRICT, TLP.RED])
+def test_reading_an_amber_strict_or_red_object_by_id_is_audited_against_its_report(
+        analyst: Any, secret: str, tlp: str) -> None:
+    owner = make_organisation()
+    audience = ({"users": [analyst]} if tlp == TLP.RED
+                else {"organisations": [analyst.organisation]})
+    report = make_report(tlp=tlp, owner=owner, **audience)
+    stix_id = _stix_id_of(report)
+
+    response = _client(secret).get(_objects_url(f"org:{analyst.organisation.pk}", stix_id))
+
+    assert response.status_code == 200
+    assert [body["id"] for body in response.json()["objects"]] == [stix_id]
+    [entry] = _reads()
+    assert (entry.action, entry.actor, entry.object_id) == ("report.read", analyst,
+                                                            str(report.pk))
+    assert entry.surface == "api" and entry.details == {"tlp": tlp}
+    # The owner sees the read among the report's readers, as for a page or API read.
+    owner_analyst = make_user(Role.ANALYST, organisation=owner)
+    assert list(access.readers_of(owner_analyst, report)) == [entry]
+
+
+def test_reading_the_versions_of_an_amber_object_is_audited_once(
+        analyst: Any, secret: str) -> None:
+    report = make_report(tlp=TLP.AMBER, owner=analyst.organisation)
+    stix_id = _stix_id_of(report)
+
+    response = _client(secret).get(
+        _objects_url(f"org:{analyst.organisation.pk}", stix_id) + "versions/")
+
+    assert response.status_code == 200 and response.json()["versions"]
+    assert [(e.action, e.object_id) for e in _reads()] == [("report.read", str(report.pk))]
+
+
+@pytest.mark.parametrize(("tlp", "key"), [(TLP.CLEAR, "public"), (TLP.GREEN, "community")])
+def test_reading_a_clear_or_green_object_by_id_is_not_audited(
+        secret: str, tlp: str, key: str) -> None:
+    stix_id = _stix_id_of(make_report(tlp=tlp, owner=make_organisation()))
+    client = _client(secret)
+
+    assert client.get(_objects_url(key, stix_id)).status_code == 200
+    assert client.get(_objects_url(key, stix_id) + "versions/").status_code == 200
+    assert _reads() == []
+
+
+def test_a_received_amber_object_read_by_id_is_audited_against_the_stix_object(
+        analyst: Any, secret: str) -> None:
+    import_stix(actor=OPERATOR, document=_domains(1, marking=AMBER), source="file",
+                organisation=analyst.organisation)
+    received = StixObject.objects.get(type="domain-name")
+
+    response = _client(secret).get(
+        _objects_url(f"org:{analyst.organisation.pk}", received.stix_id))
+
+    assert response.status_code == 200
+    [entry] = _reads()
+    assert (entry.action, entry.object_id) == ("stixobject.read", str(received.pk))
+
+
+def test_a_received_amber_report_read_by_id_is_audited_against_the_report_made_of_it(
+        analyst: Any, secret: str) -> None:
+    domain = _domains(1, marking=AMBER)["objects"][0]
+    received = {"type": "report", "spec_version": "2.1", "id": f"report--{uuid.uuid4()}",
+                "created": "2025-03-01T10:00:00.000Z", "modified": "2025-03-01T10:00:00.000Z",
+                "published": "2025-03-01T10:00:00.000Z", "name": "Received",
+                "report_types": ["threat-report"], "object_refs": [domain["id"]],
+                "object_marking_refs": [AMBER]}
+    import_stix(actor=OPERATOR, document={"objects": [domain, received]}, source="file",
+                organisation=analyst.organisation)
+    report = StixObject.objects.get(stix_id=received["id"]).report
+
+    response = _client(secret).get(
+        _objects_url(f"org:{analyst.organisation.pk}", received["id"]))
+
+    assert response.status_code == 200
+    [entry] = _reads()
+    assert (entry.action, entry.object_id) == ("report.read", str(report.pk))
+
+
+def test_lists_and_manifests_are_not_audited_like_the_apis_lists(
+        analyst: Any, secret: str) -> None:
+    report = make_report(tlp=TLP.AMBER, owner=analyst.organisation)
+    key = f"org:{analyst.organisation.pk}"
+    client = _client(secret)
+
+    listed = client.get(_objects_url(key)).json()["objects"]
+    manifest = client.get(
+        f"/taxii2/api/collections/{collection_id(key)}/manifest/").json()["objects"]
+
+    assert _stix_id_of(report) in {body["id"] for body in listed}
+    assert _stix_id_of(report) in {item["id"] for item in manifest}
+    assert _reads() == []
+
+
+def test_an_object_that_is_not_served_is_not_audited(analyst: Any, secret: str) -> None:
+    hidden = make_report(tlp=TLP.AMBER, owner=make_organisation())
+    response = _client(secret).get(
+        _objects_url(f"org:{analyst.organisation.pk}", _stix_id_of(hidden)))
+    assert response.status_code == 404
+    assert _reads() == []

@@ -199,6 +199,37 @@ class PublishedReport(models.Model):
         return f"{self.report_id} @ {self.version}"
 
 
+# --- MISP (docs/misp.md) -------------------------------------------------------------
+
+
+class ReceivedMispEvent(models.Model):
+    """A MISP event an organisation imported, and the report made of it: importing the event
+    again updates that report when the event is newer, instead of making a second one.
+
+    Keyed by organisation, not by uuid alone: another organisation importing the same event
+    gets its own report, and never learns of, nor changes, this one.
+    """
+
+    organisation = models.ForeignKey("directory.Organisation", on_delete=models.CASCADE,
+                                     related_name="+")
+    event_uuid = models.UUIDField()
+    event_timestamp = models.DateTimeField(
+        null=True, blank=True,
+        help_text=_("The imported version: the event's `timestamp`, else its "
+                    "`publish_timestamp`; empty when it had neither."))
+    report = models.OneToOneField("reports.Report", on_delete=models.CASCADE, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "event_uuid"],
+                                               name="misp_event_once_per_organisation")]
+        verbose_name = _("received MISP event")
+
+    def __str__(self) -> str:
+        return f"MISP event {self.event_uuid} → {self.report_id}"
+
+
 # --- Federation between instances (docs/federation.md) -------------------------------
 
 from civicshield.sharing.federation.models import (  # noqa: E402, F401

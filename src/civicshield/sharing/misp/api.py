@@ -22,6 +22,12 @@ class ImportedEventOut(Schema):
     reference: str
     tlp: str
     labels: list[str]
+    updated: bool  # imported before: this newer version updated the same report
+
+
+class UnchangedEventOut(Schema):
+    event: str
+    report_id: int | None  # None when the caller may not see the report made of it
 
 
 class SkippedAttributeOut(Schema):
@@ -39,6 +45,7 @@ class SkippedEventOut(Schema):
 
 class ImportOut(Schema):
     imported: list[ImportedEventOut]
+    unchanged: list[UnchangedEventOut]
     skipped_attributes: list[SkippedAttributeOut]
     skipped_events: list[SkippedEventOut]
 
@@ -50,7 +57,9 @@ class ErrorOut(Schema):
 
 @router.post("/misp/events", response={201: ImportOut, 400: ErrorOut})
 def import_misp_events(request: HttpRequest, skip_invalid: bool = False) -> Any:
-    """Create one report per MISP event, owned by the caller's organisation.
+    """Create one report per MISP event, owned by the caller's organisation. An event
+    imported before (same uuid) updates its report when its timestamp is newer and is
+    listed under `unchanged` otherwise.
 
     All or nothing unless `skip_invalid`: a bad event answers 400 naming the event and
     attribute, and nothing is written.
@@ -63,7 +72,11 @@ def import_misp_events(request: HttpRequest, skip_invalid: bool = False) -> Any:
     return Status(201, {
         "imported": [{"event": item.event, "report_id": item.report.pk,
                       "reference": item.report.reference, "tlp": item.report.tlp,
-                      "labels": item.labels} for item in result.imported],
+                      "labels": item.labels, "updated": item.updated}
+                     for item in result.imported],
+        "unchanged": [{"event": item.event,
+                       "report_id": item.report.pk if item.report is not None else None}
+                      for item in result.unchanged],
         "skipped_attributes": [vars(item) for item in result.skipped_attributes],
         "skipped_events": [vars(item) for item in result.skipped_events],
     })

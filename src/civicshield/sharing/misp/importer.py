@@ -8,28 +8,34 @@ match our vocabulary; every other tag is kept as a label in the report's text (t
 has no label field). A malformed event or a bad attribute names the event and the
 attribute, and nothing is written — unless `skip_invalid`, which imports the valid events
 and lists exactly what was left out.
+
+Importing is idempotent by event uuid, per importing organisation (`ReceivedMispEvent`):
+an event imported before updates its report when its `timestamp` is newer, and is
+otherwise left as it is and listed as unchanged.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from civicshield.core import audit, authz
+from civicshield.core import access, audit, authz
 from civicshield.core.markings import TLP, width
 from civicshield.reports import observables as kinds
 from civicshield.reports.choices import ObservableType, Source, Status, VictimKind
 from civicshield.reports.models import Report
-from civicshield.reports.services import ReportInput, create_report, set_status
+from civicshield.reports.services import ReportInput, create_report, set_status, update_report
 from civicshield.sharing.misp import mapping
+from civicshield.sharing.models import ReceivedMispEvent
 
 MAX_TITLE = 200  # Report.title
 
@@ -67,11 +73,22 @@ class ImportedEvent:
     event: str
     report: Report
     labels: list[str]
+    updated: bool = False  # imported before, and this newer version updated its report
+
+
+@dataclass(frozen=True)
+class UnchangedEvent:
+    """An event imported before whose version here is not newer: nothing was written.
+    `report` is None when the importer may not see the report made of it."""
+
+    event: str
+    report: Report | None
 
 
 @dataclass
 class ImportResult:
     imported: list[ImportedEvent] = field(default_factory=list)
+    unchanged: list[UnchangedEvent] = field(default_factory=list)
     skipped_attributes: list[SkippedAttribute] = field(default_factory=list)
     skipped_events: list[SkippedEvent] = field(default_factory=list)
 
@@ -123,6 +140,10 @@ class _Prepared:
     observable_paths: list[tuple[str, str]]  # per observable: (error key, attribute label)
     labels: list[str]
     skipped: list[SkippedAttribute]
+    event_uuid: uuid.UUID | None = None
+    event_timestamp: datetime | None = None
+    # What the event states, as `update_report` changes: for an event imported before.
+    changes: dict[str, Any] = field(default_factory=dict)
 
 
 class _EventErrors:
@@ -257,16 +278,42 @@ def _int_field(event: Mapping[str, Any], name: str, allowed: Sequence[int],
     return number
 
 
-def _observed_at(event: Mapping[str, Any], errors: _EventErrors) -> datetime:
+def _observed_at(event: Mapping[str, Any], errors: _EventErrors) -> datetime | None:
     value = event.get("date")
     if value is None or value == "":
-        return timezone.now()
+        return None
     try:
         day = date.fromisoformat(str(value)[:10])
     except ValueError:
         errors.add("date", f"date {value!r} is not a date (YYYY-MM-DD)")
-        return timezone.now()
+        return None
     return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _event_uuid(event: Mapping[str, Any], errors: _EventErrors) -> uuid.UUID | None:
+    text = _text(event.get("uuid"))
+    if not text:
+        return None
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        errors.add("uuid", f"uuid {text!r} is not a UUID")
+        return None
+
+
+def _event_timestamp(event: Mapping[str, Any], errors: _EventErrors) -> datetime | None:
+    """The event's version: MISP's `timestamp` (its last change), else `publish_timestamp`;
+    both are Unix times in seconds, as numbers or as text."""
+    found: list[datetime] = []
+    for name in ("timestamp", "publish_timestamp"):
+        value = event.get(name)
+        if value is None or value == "":
+            continue
+        try:
+            found.append(datetime.fromtimestamp(int(str(value).strip()), UTC))
+        except (ValueError, OverflowError, OSError):
+            errors.add(name, f"{name} {value!r} is not a Unix time in seconds")
+    return found[0] if found else None
 
 
 @dataclass
@@ -316,9 +363,10 @@ def _prepare(index: int, event: Any, vocabulary: _Vocabulary, actor: Any
         errors = _EventErrors(index, f"#{index}")
         errors.add("", "is not a JSON object")
         return errors
-    event_uuid = _text(event.get("uuid"))
-    name = event_uuid or f"#{index}"
+    name = _text(event.get("uuid")) or f"#{index}"
     errors = _EventErrors(index, name)
+    event_uuid = _event_uuid(event, errors)
+    event_timestamp = _event_timestamp(event, errors)
     info = _text(event.get("info"))
     if not info:
         errors.add("info", "info (the event's title) is missing")
@@ -427,18 +475,26 @@ def _prepare(index: int, event: Any, vocabulary: _Vocabulary, actor: Any
     audience_users = [actor] if tlp == TLP.RED and getattr(actor, "is_authenticated", False) \
         else []
     description = _description(event, info, notes, labels)
-    data = ReportInput(
-        title=info[:MAX_TITLE], description=description, observed_start=observed_at,
-        phases=phases, information_types=information_types, techniques=techniques,
-        tlp=tlp, audience_users=audience_users, victims=victims, observables=observables,
-        severity=severity or mapping.SEVERITY_FROM_THREAT_LEVEL.get(threat_level or 4, 3),
-        source=Source.AUTOMATED_FEED,
+    stated: dict[str, Any] = {
+        "severity": severity or mapping.SEVERITY_FROM_THREAT_LEVEL.get(threat_level or 4, 3),
         **({"confidence": confidence} if confidence else {}),
         **({"outcome": outcome} if outcome else {}),
+    }
+    data = ReportInput(
+        title=info[:MAX_TITLE], description=description,
+        observed_start=observed_at or timezone.now(), phases=phases,
+        information_types=information_types, techniques=techniques, tlp=tlp,
+        audience_users=audience_users, victims=victims, observables=observables,
+        source=Source.AUTOMATED_FEED, **stated,
     )
+    changes = {"title": data.title, "description": description, "observables": observables,
+               "victims": victims, "phases": phases, "information_types": information_types,
+               "techniques": techniques, **stated,
+               **({"observed_start": observed_at} if observed_at else {})}
     status = mapping.STATUS_FROM_ANALYSIS.get(analysis if analysis is not None else 0,
                                               Status.NEW)
-    return _Prepared(name, data, status, observable_paths, labels, skipped)
+    return _Prepared(name, data, status, observable_paths, labels, skipped, event_uuid,
+                     event_timestamp, changes)
 
 
 def _description(event: Mapping[str, Any], info: str, notes: list[str],
@@ -487,15 +543,99 @@ def _in_event_terms(index: int, prepared: _Prepared,
 # --- The import ------------------------------------------------------------------------
 
 
+def _marking_changes(prepared: _Prepared, report: Report) -> dict[str, Any]:
+    """The event's marking, if it differs from the report's, with the audience that marking
+    allows: RED names the importer as on creation; CLEAR and GREEN name no one; AMBER keeps
+    the organisations and groups the report is addressed to."""
+    tlp = prepared.data.tlp
+    if tlp is None or tlp == report.tlp:
+        return {}
+    if tlp == TLP.RED:
+        return {"tlp": tlp, "audience_organisations": [], "audience_groups": [],
+                "audience_users": list(prepared.data.audience_users)}
+    if tlp in (TLP.CLEAR, TLP.GREEN):
+        return {"tlp": tlp, "audience_organisations": [], "audience_groups": [],
+                "audience_users": []}
+    return {"tlp": tlp, "audience_users": []}
+
+
+def _update_changes(prepared: _Prepared, report: Report) -> dict[str, Any]:
+    """The event as changes to its report. Vocabulary is added to, never taken away, as a
+    STIX import updates a report (reports.bulk): a removal is an analyst's deliberate act."""
+    changes = dict(prepared.changes)
+    for name in ("phases", "information_types", "techniques"):
+        held = [term.code for term in getattr(report, name).all()]
+        changes[name] = list(dict.fromkeys([*held, *changes[name]]))
+    return {**changes, **_marking_changes(prepared, report)}
+
+
+def _is_newer(version: datetime | None, imported: datetime | None) -> bool:
+    """Without a timestamp an event cannot be told newer, so it changes nothing."""
+    return version is not None and (imported is None or version > imported)
+
+
+def _store(actor: Any, prepared: _Prepared, organisation: Any
+           ) -> ImportedEvent | UnchangedEvent:
+    """Create the event's report, or update the one made of it before when the event is
+    newer. Runs inside the caller's transaction; raises ValidationError as create_report."""
+    owner = organisation or getattr(actor, "organisation", None)
+    received = None
+    if prepared.event_uuid is not None and owner is not None:
+        # Locked, so two imports of one event at once apply its versions one after the other.
+        received = ReceivedMispEvent.objects.select_for_update().filter(
+            organisation=owner, event_uuid=prepared.event_uuid).first()
+    if received is None:
+        report = create_report(actor=actor, data=prepared.data, organisation=organisation)
+        if prepared.status != Status.NEW and authz.can(actor, "report:triage", report):
+            set_status(actor=actor, report=report, status=prepared.status)
+        if prepared.event_uuid is not None:
+            try:
+                with transaction.atomic():
+                    ReceivedMispEvent.objects.create(
+                        organisation=report.owner_organisation, event_uuid=prepared.event_uuid,
+                        event_timestamp=prepared.event_timestamp, report=report)
+            except IntegrityError:
+                raise ValidationError({"uuid": [
+                    "this event was being imported at the same time; import it again"]}
+                ) from None
+        return ImportedEvent(prepared.name, report, prepared.labels)
+
+    report = received.report
+    # The command line (OPERATOR) is trusted with the database; anyone else may learn only
+    # of a report they may see — a RED one is seen by the people it names.
+    visible = actor is authz.OPERATOR or access.can_see(actor, report)
+    if not _is_newer(prepared.event_timestamp, received.event_timestamp):
+        return UnchangedEvent(prepared.name, report if visible else None)
+    if not visible:
+        raise ValidationError({"uuid": [
+            "your organisation imported this event before, into a report you may not see; "
+            "its newer version was not applied"]})
+    if not authz.can(actor, "report:change", report):
+        raise ValidationError({"uuid": [
+            "this event was imported before; applying its newer version needs the right to "
+            "change your organisation's reports"]})
+    # The report's status is left alone: triage is this organisation's work, not the source's.
+    report = update_report(actor=actor, report=report,
+                           changes=_update_changes(prepared, report))
+    received.event_timestamp = prepared.event_timestamp
+    received.save(update_fields=["event_timestamp", "updated_at"])
+    return ImportedEvent(prepared.name, report, prepared.labels, updated=True)
+
+
 def import_events(*, actor: Any, payload: bytes | str | Any, organisation: Any = None,
                   skip_invalid: bool = False) -> ImportResult:
     """Create one report per MISP event in `payload`, owned by `organisation` (default: the
     actor's), each through `create_report` (validation, vocabulary, audit).
 
+    An event this organisation imported before (same uuid) is not imported twice: when its
+    `timestamp` (else `publish_timestamp`) is newer than the version imported, its report
+    is updated through `update_report` (listed in `imported` with `updated`); otherwise it
+    is listed in `unchanged` and nothing is written for it.
+
     All or nothing: any invalid event raises InvalidEvents naming every problem, and
     nothing is written. With `skip_invalid`, valid events are imported and the invalid
     ones listed in `skipped_events`. Attributes of types we do not model are listed in
-    `skipped_attributes` either way.
+    `skipped_attributes` either way. One `misp.import` audit entry sums up the run.
     """
     authz.require(actor, "report:create")
     events = parse_payload(payload)
@@ -510,25 +650,26 @@ def import_events(*, actor: Any, payload: bytes | str | Any, organisation: Any =
             else:
                 try:
                     with transaction.atomic():
-                        report = create_report(actor=actor, data=prepared.data,
-                                               organisation=organisation)
-                        if prepared.status != Status.NEW and authz.can(
-                                actor, "report:triage", report):
-                            set_status(actor=actor, report=report, status=prepared.status)
+                        stored = _store(actor, prepared, organisation)
                 except ValidationError as error:
                     event_errors = _in_event_terms(index, prepared, error)
                 else:
-                    result.imported.append(ImportedEvent(prepared.name, report,
-                                                         prepared.labels))
-                    result.skipped_attributes += prepared.skipped
+                    if isinstance(stored, UnchangedEvent):
+                        result.unchanged.append(stored)
+                    else:
+                        result.imported.append(stored)
+                        result.skipped_attributes += prepared.skipped
                     continue
             problems.update(event_errors)
             result.skipped_events.append(SkippedEvent(index, prepared.name, event_errors))
         if problems and not skip_invalid:
             raise InvalidEvents(problems)
         audit.record(actor=actor, action="misp.import", details={
-            "events": len(events), "imported": [item.report.reference for item in
-                                                result.imported],
+            "events": len(events),
+            "imported": [item.report.reference for item in result.imported
+                         if not item.updated],
+            "updated": [item.report.reference for item in result.imported if item.updated],
+            "unchanged": [item.event for item in result.unchanged],
             "skipped_events": [item.event for item in result.skipped_events],
             "skipped_attributes": len(result.skipped_attributes)})
     return result

@@ -279,6 +279,40 @@ def _envelope(rows: list[tuple[Any, ...]], next_token: str | None) -> str:
     return head + ',"objects":[' + ",".join(row[2] for row in rows) + "]}"
 
 
+# Appended to a page's fields where one object is read, for `_record_read`.
+SOURCE_FIELDS = ("tlp", "source_report_id", "source_object_id")
+
+
+def _record_read(request: HttpRequest, user: Any, rows: list[tuple[Any, ...]]) -> None:
+    """Audit the read of one object as the report page and API audit a report's: through
+    `access.record_read`, which logs AMBER, AMBER+STRICT and RED and nothing else.
+
+    The record logged is the one the object was published from — the report (a received
+    report too), so its owner finds the read among the report's readers, else the received
+    STIX object. All versions of one object come from one record: one entry per request.
+    Lists and manifests are not audited, as the API's lists are not (docs/taxii.md).
+    """
+    from civicshield.reports.selectors import report_if_visible
+    from civicshield.sharing.models import StixObject, TaxiiEntry
+
+    if request.method != "GET":
+        return  # HEAD serves no content
+    audited = [row for row in rows if row[-3] in access.AUDITED_READ_MARKINGS]
+    if not audited:
+        return
+    entry_id, report_id, object_id = audited[-1][0], audited[-1][-2], audited[-1][-1]
+    record: Any = None
+    if object_id is not None:
+        record = access.visible_to(user, StixObject.objects.filter(pk=object_id)).first()
+        if record is not None and record.report_id is not None:
+            report_id = record.report_id
+    if report_id is not None:
+        record = report_if_visible(user, report_id) or record
+    # The entry's audience is its record's, so this fallback is only for a record changed
+    # since it was published: the read is still logged, against what was served.
+    access.record_read(user, record or TaxiiEntry.objects.get(pk=entry_id))
+
+
 @taxii_view
 def objects(request: HttpRequest, user: Any, collection_id: str) -> HttpResponse:
     if request.method == "POST":
@@ -305,11 +339,12 @@ def object_detail(request: HttpRequest, user: Any, collection_id: str, object_id
         return found
     try:
         rows, next_token = _page(request, _entries(request, user, found, object_id),
-                                 ("body",))
+                                 ("body", *SOURCE_FIELDS))
     except BadFilter as problem:
         return _error(400, "Bad request", str(problem))
     if not rows and not request.GET.get("next"):
         return _error(404, "No such object")
+    _record_read(request, user, rows)
     return _response(_envelope(rows, next_token), headers=_date_headers(rows))
 
 
@@ -323,11 +358,13 @@ def versions(request: HttpRequest, user: Any, collection_id: str, object_id: str
         return found
     try:
         rows, next_token = _page(request, _entries(request, user, found, object_id,
-                                                   default_version="all"), ("version",))
+                                                   default_version="all"),
+                                 ("version", *SOURCE_FIELDS))
     except BadFilter as problem:
         return _error(400, "Bad request", str(problem))
     if not rows and not request.GET.get("next"):
         return _error(404, "No such object")
+    _record_read(request, user, rows)
     payload: dict[str, Any] = {"more": bool(next_token),
                                "versions": [row[2] or _timestamp(row[1]) for row in rows]}
     if next_token:

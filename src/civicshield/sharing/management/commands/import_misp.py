@@ -47,9 +47,13 @@ class Command(CivicShieldCommand):
             self.stderr.write(f"  not imported: {attribute}")
         for item in result.imported:
             self.stdout.write(f"{item.event} → {item.report.reference} "
-                              f"(TLP:{item.report.tlp.upper()})")
+                              f"(TLP:{item.report.tlp.upper()})"
+                              f"{' updated' if item.updated else ''}")
+        for unchanged in result.unchanged:
+            self.stdout.write(f"{unchanged.event}: imported before, no newer version")
         self.stdout.write(
             f"Imported {path}: {len(result.imported)} reports, "
+            f"{len(result.unchanged)} unchanged, "
             f"{len(result.skipped_events)} events skipped, "
             f"{len(result.skipped_attributes)} attributes not imported."
         )
