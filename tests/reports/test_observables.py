@@ -498,3 +498,26 @@ def test_types_are_the_documented_codes() -> None:
     assert observables.TYPES == (
         "url", "domain", "ipv4", "ipv6", "email", "md5", "sha1", "sha256", "phone",
         "social_account", "hashtag", "message_id", "ad_id")
+
+
+@pytest.mark.parametrize("name", [
+    "Example.COM", "vote-info.example", "xn--bcher-kva.example", "ab--cd.example",
+    "-a.example", "a-.example", "a_b.example", "a..b.example", "x" * 63 + ".com",
+    "x" * 64 + ".com", ("a" * 60 + ".") * 4 + "com", "EXAMPLE.org", "xn--zz.example",
+    "münchen.de", "\uff25\uff38\uff21\uff2d\uff30\uff2c\uff25.com", "a.b.c.d.e.f.example",
+    "x.y-z.co.uk", "1a.example",
+])
+def test_plain_hostnames_normalise_as_the_full_idna_mapping_does(name: str) -> None:
+    """The letter-digit-hyphen shortcut agrees with UTS #46 + IDNA 2008, including on what
+    it refuses."""
+    import idna
+
+    try:
+        expected: str | None = idna.encode(name, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        expected = None
+    try:
+        got: str | None = normalise("domain", name)
+    except InvalidObservable:
+        got = None
+    assert got == expected

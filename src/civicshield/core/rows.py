@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.constants import OnConflict
 
 CHUNK = 900
 
@@ -28,16 +29,21 @@ def db_json(model: type[models.Model], field: str, value: Any) -> Any:
     return model._meta.get_field(field).get_db_prep_save(value, connection)
 
 
-def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
-           ) -> None:
-    """INSERT the `rows` (tuples in the order of `fields`, attribute names) into `model`."""
+def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]],
+           *, ignore_conflicts: bool = False) -> None:
+    """INSERT the `rows` (tuples in the order of `fields`, attribute names) into `model`;
+    with `ignore_conflicts`, a row that breaks a unique constraint is skipped."""
     meta = model._meta
     columns = [meta.get_field(name).column for name in fields]
     quote = connection.ops.quote_name
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
     # Table and column names come from the model; values travel as parameters.
     names = ", ".join(quote(c) for c in columns)
     placeholders = ", ".join(["%s"] * len(columns))
-    statement = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({placeholders})"  # noqa: S608
+    verb = connection.ops.insert_statement(on_conflict=on_conflict)
+    suffix = connection.ops.on_conflict_suffix_sql(columns, on_conflict, [], []) or ""
+    statement = (f"{verb} {quote(meta.db_table)} ({names}) "
+                 f"VALUES ({placeholders}) {suffix}").strip()
     batch: list[Sequence[Any]] = []
     with connection.cursor() as cursor:
         for row in rows:
@@ -49,11 +55,31 @@ def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequ
             cursor.executemany(statement, batch)
 
 
-def ids_by(model: type[models.Model], column: str, values: Sequence[str],
+def update(model: type[models.Model], field: str, rows: Sequence[tuple[Any, Any]]) -> None:
+    """Set `field` per row: `rows` are (value, pk) pairs."""
+    if not rows:
+        return
+    meta = model._meta
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field(field).column)} = %s "  # noqa: S608
+            f"WHERE {quote(meta.pk.column)} = %s", list(rows))
+
+
+def ids_by(model: type[models.Model], column: str, values: Sequence[Any],
            *more: str) -> list[tuple[Any, ...]]:
     """(pk, column, *more) of the rows whose `column` is one of `values`, in chunks."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    wanted = ", ".join(quote(meta.get_field(name).column) for name in
+                       (meta.pk.name, column, *more))
+    match = quote(meta.get_field(column).column)
     found: list[tuple[Any, ...]] = []
-    for start in range(0, len(values), CHUNK):
-        found += list(model._default_manager.filter(
-            **{f"{column}__in": values[start:start + CHUNK]}).values_list("pk", column, *more))
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), CHUNK):
+            chunk = values[start:start + CHUNK]
+            cursor.execute(f"SELECT {wanted} FROM {quote(meta.db_table)} "  # noqa: S608
+                           f"WHERE {match} IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            found += cursor.fetchall()
     return found

@@ -173,17 +173,25 @@ def _observable_evidence(ids: list[int], conf: CorrelationSettings,
     limit = conf.over_correlation_limit
     postings: dict[int, list[int]] = {}
     newly_common: list[TooCommonObservable] = []
-    # Raw SQL in the two hot loops: one small indexed query per value, and the ORM's query
-    # building would cost more than the query itself.
-    postings_sql = (f"SELECT report_id FROM {ReportObservable._meta.db_table} "  # noqa: S608
-                    "WHERE observable_id = %s LIMIT %s")
+    # One query per batch of values, at most N+1 rows per value: enough to tell "too
+    # common". No ORDER BY: under the limit every mention comes back anyway. A value is
+    # marked too common the first time it passes the limit and never read again, so the
+    # window only ever spans about N+1 mentions. Raw SQL: the ORM has no per-group limit.
+    table = ReportObservable._meta.db_table
+    mentioned: dict[int, list[int]] = defaultdict(list)
+    wanted = sorted(linkable - known_common)
     cursor = connection.cursor()
-    for observable in sorted(linkable - known_common):
-        # N+1 rows at most: enough to tell "too common" without counting every mention.
-        # No ORDER BY: under the limit every mention comes back anyway, and sorting would
-        # read every mention of a popular value.
-        cursor.execute(postings_sql, [observable, limit + 1])
-        mentioned_by = [row[0] for row in cursor.fetchall()]
+    for start in range(0, len(wanted), 900):
+        chunk = wanted[start:start + 900]
+        cursor.execute(
+            "SELECT observable_id, report_id FROM (SELECT observable_id, report_id, "  # noqa: S608
+            "ROW_NUMBER() OVER (PARTITION BY observable_id) AS position "
+            f"FROM {table} WHERE observable_id IN ({','.join(['%s'] * len(chunk))})) mentions "
+            "WHERE position <= %s", [*chunk, limit + 1])
+        for observable, report in cursor.fetchall():
+            mentioned[observable].append(report)
+    for observable in wanted:
+        mentioned_by = mentioned.get(observable, [])
         if len(mentioned_by) > limit:
             newly_common.append(TooCommonObservable(observable_id=observable,
                                                     report_count=len(mentioned_by)))
@@ -230,13 +238,11 @@ def _narrative_evidence(reports: dict[int, dict], conf: CorrelationSettings,
     signatures: dict[int, np.ndarray] = {}
     keys: dict[int, list[int]] = {}
     changed: list[int] = []
-    fresh: list[NarrativeFingerprint] = []
+    fresh: list[tuple[int, bytes, int, str]] = []
     for report_id, print_ in zip(ids, prints, strict=True):
         if stored_digests.get(report_id) != print_.digest:
             # A new or changed narrative: store its signature and bands again.
-            fresh.append(NarrativeFingerprint(report_id=report_id, signature=print_.to_bytes(),
-                                              characters=print_.characters,
-                                              digest=print_.digest))
+            fresh.append((report_id, print_.to_bytes(), print_.characters, print_.digest))
             changed.append(report_id)
         if print_.characters >= conf.narrative_min_characters:
             signatures[report_id] = print_.signature
@@ -244,11 +250,12 @@ def _narrative_evidence(reports: dict[int, dict], conf: CorrelationSettings,
                                                   threshold=conf.narrative_threshold)
     if changed:
         NarrativeFingerprint.objects.filter(report_id__in=changed).delete()
-        NarrativeFingerprint.objects.bulk_create(fresh, batch_size=500)
+        rows_sql.insert(NarrativeFingerprint, ("report", "signature", "characters", "digest"),
+                        fresh)
         NarrativeBand.objects.filter(report_id__in=changed).delete()
-        NarrativeBand.objects.bulk_create(
-            [NarrativeBand(key=key, report_id=report_id) for report_id in changed
-             for key in keys.get(report_id, [])], batch_size=2000)
+        rows_sql.insert(NarrativeBand, ("key", "report"),
+                        [(key, report_id) for report_id in changed
+                         for key in keys.get(report_id, [])])
     cursor = connection.cursor()
     candidates: dict[int, list[int]] = {}
     for report_id, report_keys in keys.items():

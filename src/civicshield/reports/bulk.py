@@ -3,7 +3,8 @@
 The caller has validated everything and holds the transaction; it writes the one audit
 entry of the import and calls correlation on commit. Here: `bulk_create` of the reports,
 their vocabulary, audiences, observables and links — a fixed number of queries for any
-number of reports. Values must already be canonical (`reports.observables.normalise`).
+number of reports, the many-row tables by plain INSERTs (`core.rows`). Values must
+already be canonical (`reports.observables.normalise`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from civicshield.core import rows as rows_sql
 from civicshield.core.markings import TLP
 from civicshield.reports.choices import Confidence, Outcome, Source
 from civicshield.reports.models import Observable, Report, ReportObservable
@@ -60,15 +62,14 @@ def observable_ids(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], in
     wanted = set(pairs)
     if not wanted:
         return {}
-    Observable.objects.bulk_create([Observable(type=kind, value=value) for kind, value in wanted],
-                                   ignore_conflicts=True, batch_size=_CHUNK)
+    now = rows_sql.db_datetime(timezone.now())
+    rows_sql.insert(Observable, ("type", "value", "first_seen"),
+                    ((kind, value, now) for kind, value in wanted), ignore_conflicts=True)
     found: dict[tuple[str, str], int] = {}
     values = sorted({value for _, value in wanted})
-    for start in range(0, len(values), _CHUNK):
-        for pk, kind, value in Observable.objects.filter(
-                value__in=values[start:start + _CHUNK]).values_list("pk", "type", "value"):
-            if (kind, value) in wanted:
-                found[(kind, value)] = pk
+    for pk, value, kind in rows_sql.ids_by(Observable, "value", values, "type"):
+        if (kind, value) in wanted:
+            found[(kind, value)] = pk
     return found
 
 
@@ -113,8 +114,8 @@ def save_reports(items: Sequence[BulkReport]) -> list[Report]:
     phases, information_types, techniques, organisations, groups, users = [], [], [], [], [], []
     for item in items:
         report_id = item.report.pk  # type: ignore[union-attr]
-        links += [ReportObservable(report_id=report_id, observable_id=ids[pair])
-                  for pair in dict.fromkeys(item.observables) if pair in ids]
+        links += [(report_id, ids[pair]) for pair in dict.fromkeys(item.observables)
+                  if pair in ids]
         phases += [(report_id, term) for term in dict.fromkeys(item.phase_ids)]
         information_types += [(report_id, term) for term in dict.fromkeys(
             item.information_type_ids)]
@@ -122,18 +123,15 @@ def save_reports(items: Sequence[BulkReport]) -> list[Report]:
         organisations += [(report_id, o) for o in dict.fromkeys(item.audience_organisation_ids)]
         groups += [(report_id, g) for g in dict.fromkeys(item.audience_group_ids)]
         users += [(report_id, u) for u in dict.fromkeys(item.audience_user_ids)]
-    ReportObservable.objects.bulk_create(links, ignore_conflicts=True, batch_size=_CHUNK)
-    for relation, rows, column in (
+    rows_sql.insert(ReportObservable, ("report", "observable"), links, ignore_conflicts=True)
+    for relation, pairs, column in (
             (Report.phases, phases, "term_id"),
             (Report.information_types, information_types, "term_id"),
             (Report.techniques, techniques, "term_id"),
             (Report.audience_organisations, organisations, "organisation_id"),
             (Report.audience_groups, groups, "sharinggroup_id"),
             (Report.audience_users, users, "user_id")):
-        through = relation.through
-        through.objects.bulk_create(
-            [through(report_id=report_id, **{column: target}) for report_id, target in rows],
-            ignore_conflicts=True, batch_size=_CHUNK)
+        rows_sql.insert(relation.through, ("report_id", column), pairs, ignore_conflicts=True)
     return [item.report for item in items if item.report is not None]
 
 

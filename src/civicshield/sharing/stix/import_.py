@@ -431,16 +431,16 @@ def _store_reports(stored: dict[str, Any], by_id: dict[str, dict[str, Any]], own
         items.append(item)
         indicator_pairs += [(len(items) - 1, pair) for pair in flagged]
     reports = bulk.save_reports(items)
-    linked = [StixObject(pk=row.pk, report_id=report.pk)
-              for (row, _body), report in zip(received, reports, strict=True)
-              if row.report_id != report.pk]
-    StixObject.objects.bulk_update(linked, ["report"], batch_size=_CHUNK)
+    rows_sql.update(StixObject, "report", [
+        (report.pk, row.pk) for (row, _body), report in zip(received, reports, strict=True)
+        if row.report_id != report.pk])
     if indicator_pairs:
         ids = bulk.observable_ids(pair for _, pair in indicator_pairs)
-        ObservableIndicator.objects.bulk_create(
-            [ObservableIndicator(report_id=reports[index].pk, observable_id=ids[pair],
-                                 marked_by=user) for index, pair in indicator_pairs
-             if pair in ids], ignore_conflicts=True, batch_size=_CHUNK)
+        now = rows_sql.db_datetime(timezone.now())
+        rows_sql.insert(ObservableIndicator, ("report", "observable", "marked_by", "created_at"),
+                        [(reports[index].pk, ids[pair], user.pk if user is not None else None,
+                          now) for index, pair in indicator_pairs if pair in ids],
+                        ignore_conflicts=True)
     return reports
 
 
