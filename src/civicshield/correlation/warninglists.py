@@ -109,7 +109,7 @@ def _matches(warning_list: WarningList, probes: _Probes) -> bool:
         return any(".".join(labels[i:]) in warning_list.values for i in range(len(labels)))
     # "string": exact; MISP writes some domain entries with a leading dot, meaning a suffix.
     return (probes.text in warning_list.values or probes.host in warning_list.values
-            or any(probes.host.endswith(suffix) for suffix in warning_list.suffixes))
+            or (bool(warning_list.suffixes) and probes.host.endswith(warning_list.suffixes)))
 
 
 def parse(document: dict) -> WarningList:

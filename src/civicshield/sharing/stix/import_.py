@@ -167,14 +167,13 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
     texts = [json.dumps(body, separators=(",", ":"), ensure_ascii=False) for body in objects]
     versions = [version_of(body) for body in objects]
     ids = sorted({body["id"] for body in objects})
-    existing: dict[str, Any] = {}
-    seen_versions: set[tuple[str, str]] = set()
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
-        existing.update((row.stix_id, row) for row in StixObject.objects.filter(
-            stix_id__in=chunk))
-        seen_versions.update(StixObjectVersion.objects.filter(stix_id__in=chunk)
-                             .values_list("stix_id", "modified"))
+    # Most ids of a feed are new: look them up as plain rows, load only those held.
+    held = [pk for pk, _stix_id in rows_sql.ids_by(StixObject, "stix_id", ids)]
+    existing: dict[str, Any] = {row.stix_id: row for row in StixObject.objects.filter(
+        pk__in=held)} if held else {}
+    seen_versions: set[tuple[str, str]] = {
+        (stix_id, modified) for _pk, stix_id, modified in
+        rows_sql.ids_by(StixObjectVersion, "stix_id", ids, "modified")}
     newest: dict[str, str] = {}
     for body, version in zip(objects, versions, strict=True):
         newest[body["id"]] = max(version, newest.get(body["id"], ""))

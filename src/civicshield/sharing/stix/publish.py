@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
+from civicshield.core import rows as rows_sql
 from civicshield.core.access import Viewer
 from civicshield.core.markings import TLP
 from civicshield.reports.choices import Source
@@ -105,11 +106,9 @@ def write_entries(entries: Sequence[Entry]) -> int:
     by_identity = {(collection_id(e.key), e.stix_id, e.version): e for e in entries}
     ids = sorted({e.stix_id for e in entries})
     existing: dict[tuple[str, str], list[tuple[int, str, bool]]] = defaultdict(list)
-    for start in range(0, len(ids), _CHUNK):
-        for pk, collection, stix_id, version, latest in TaxiiEntry.objects.filter(
-                stix_id__in=ids[start:start + _CHUNK]).values_list(
-                "pk", "collection", "stix_id", "version", "is_latest"):
-            existing[(collection, stix_id)].append((pk, version, latest))
+    for pk, stix_id, collection, version, latest in rows_sql.ids_by(
+            TaxiiEntry, "stix_id", ids, "collection", "version", "is_latest"):
+        existing[(collection, stix_id)].append((pk, version, bool(latest)))
     new = [(identity, entry) for identity, entry in by_identity.items()
            if not any(v == identity[2] for _, v, _ in existing.get(identity[:2], ()))]
     if not new:
@@ -134,7 +133,6 @@ def write_entries(entries: Sequence[Entry]) -> int:
         TaxiiEntry.objects.filter(pk__in=gone[start:start + _CHUNK]).delete()
     for start in range(0, len(stale), _CHUNK):
         TaxiiEntry.objects.filter(pk__in=stale[start:start + _CHUNK]).update(is_latest=False)
-    from civicshield.core import rows as rows_sql
 
     dates = _date_added_series(len(new))
     now = rows_sql.db_datetime(timezone.now())
