@@ -42,17 +42,26 @@ def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequ
     placeholders = ", ".join(["%s"] * len(columns))
     verb = connection.ops.insert_statement(on_conflict=on_conflict)
     suffix = connection.ops.on_conflict_suffix_sql(columns, on_conflict, [], []) or ""
-    statement = (f"{verb} {quote(meta.db_table)} ({names}) "
-                 f"VALUES ({placeholders}) {suffix}").strip()
+    head = f"{verb} {quote(meta.db_table)} ({names}) VALUES ({placeholders}) {suffix}".strip()
+    use_copy = connection.vendor == "postgresql" and not ignore_conflicts
     batch: list[Sequence[Any]] = []
     with connection.cursor() as cursor:
+        if use_copy:
+            # PostgreSQL's COPY is its bulk-load path: one stream instead of a statement per
+            # row. (It cannot skip conflicting rows: those inserts keep the statement.)
+            # The driver's cursor, so Django's error translation is applied here by hand.
+            with connection.wrap_database_errors, cursor.cursor.copy(
+                    f"COPY {quote(meta.db_table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
         for row in rows:
             batch.append(row)
             if len(batch) >= 5000:
-                cursor.executemany(statement, batch)
+                cursor.executemany(head, batch)
                 batch = []
         if batch:
-            cursor.executemany(statement, batch)
+            cursor.executemany(head, batch)
 
 
 def update(model: type[models.Model], field: str, rows: Sequence[tuple[Any, Any]]) -> None:
@@ -76,10 +85,14 @@ def ids_by(model: type[models.Model], column: str, values: Sequence[Any],
                        (meta.pk.name, column, *more))
     match = quote(meta.get_field(column).column)
     found: list[tuple[Any, ...]] = []
+    select = f"SELECT {wanted} FROM {quote(meta.db_table)} WHERE {match}"  # noqa: S608
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One array parameter: PostgreSQL plans it once, not one parameter per value.
+            cursor.execute(f"{select} = ANY(%s)", [list(values)])
+            return cursor.fetchall()
         for start in range(0, len(values), CHUNK):
             chunk = values[start:start + CHUNK]
-            cursor.execute(f"SELECT {wanted} FROM {quote(meta.db_table)} "  # noqa: S608
-                           f"WHERE {match} IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            cursor.execute(f"{select} IN ({', '.join(['%s'] * len(chunk))})", chunk)
             found += cursor.fetchall()
     return found
