@@ -256,7 +256,7 @@ def test_reading_an_amber_strict_or_red_object_by_id_is_audited_against_its_repo
     [entry] = _reads()
     assert (entry.action, entry.actor, entry.object_id) == ("report.read", analyst,
                                                             str(report.pk))
-    assert entry.surface == "api" and entry.details == {"tlp": tlp}
+    assert entry.surface == "api" and entry.details == {"stix_id": stix_id, "tlp": tlp}
     # The owner sees the read among the report's readers, as for a page or API read.
     owner_analyst = make_user(Role.ANALYST, organisation=owner)
     assert list(access.readers_of(owner_analyst, report)) == [entry]

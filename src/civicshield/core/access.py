@@ -153,14 +153,16 @@ def get_visible(viewer: Any, queryset: QuerySet[Model], **lookup: Any) -> Model:
     return record
 
 
-def record_read(viewer: Any, record: Any, *, action: str = "read") -> None:
-    """Write the read of an AMBER, AMBER+STRICT or RED record to the audit log."""
+def record_read(viewer: Any, record: Any, *, action: str = "read",
+                details: dict[str, Any] | None = None) -> None:
+    """Write the read of an AMBER, AMBER+STRICT or RED record to the audit log (with
+    `details`, e.g. the STIX id a TAXII client asked for)."""
     if getattr(record, "tlp", None) not in AUDITED_READ_MARKINGS:
         return
     user = viewer if getattr(viewer, "is_authenticated", False) else None
     with transaction.atomic():
         audit.record(actor=user, action=f"{record._meta.model_name}.{action}", target=record,
-                     details={"tlp": record.tlp})
+                     details={**(details or {}), "tlp": record.tlp})
 
 
 def may_see_recipients(viewer: Any, record: Any) -> bool:

@@ -283,7 +283,8 @@ def _envelope(rows: list[tuple[Any, ...]], next_token: str | None) -> str:
 SOURCE_FIELDS = ("tlp", "source_report_id", "source_object_id")
 
 
-def _record_read(request: HttpRequest, user: Any, rows: list[tuple[Any, ...]]) -> None:
+def _record_read(request: HttpRequest, user: Any, rows: list[tuple[Any, ...]],
+                 stix_id: str) -> None:
     """Audit the read of one object as the report page and API audit a report's: through
     `access.record_read`, which logs AMBER, AMBER+STRICT and RED and nothing else.
 
@@ -310,7 +311,8 @@ def _record_read(request: HttpRequest, user: Any, rows: list[tuple[Any, ...]]) -
         record = report_if_visible(user, report_id) or record
     # The entry's audience is its record's, so this fallback is only for a record changed
     # since it was published: the read is still logged, against what was served.
-    access.record_read(user, record or TaxiiEntry.objects.get(pk=entry_id))
+    access.record_read(user, record or TaxiiEntry.objects.get(pk=entry_id),
+                       details={"stix_id": stix_id})
 
 
 @taxii_view
@@ -344,7 +346,7 @@ def object_detail(request: HttpRequest, user: Any, collection_id: str, object_id
         return _error(400, "Bad request", str(problem))
     if not rows and not request.GET.get("next"):
         return _error(404, "No such object")
-    _record_read(request, user, rows)
+    _record_read(request, user, rows, stix_id=object_id)
     return _response(_envelope(rows, next_token), headers=_date_headers(rows))
 
 
@@ -364,7 +366,7 @@ def versions(request: HttpRequest, user: Any, collection_id: str, object_id: str
         return _error(400, "Bad request", str(problem))
     if not rows and not request.GET.get("next"):
         return _error(404, "No such object")
-    _record_read(request, user, rows)
+    _record_read(request, user, rows, stix_id=object_id)
     payload: dict[str, Any] = {"more": bool(next_token),
                                "versions": [row[2] or _timestamp(row[1]) for row in rows]}
     if next_token:
