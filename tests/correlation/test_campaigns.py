@@ -124,3 +124,19 @@ def test_a_viewer_without_the_right_cannot_decide_and_split_needs_visible_member
         services.confirm_campaign(actor=make_user(Role.VIEWER), campaign=campaign)
     with pytest.raises(ValidationError):
         services.split_campaign(actor=OPERATOR, campaign=campaign, reports=reports)
+
+
+def test_a_link_is_counted_once_however_many_reports_are_walked_at_once() -> None:
+    from civicshield.correlation.campaigns import components, strong_neighbours
+    from civicshield.correlation.models import Link
+
+    first = add_report(correlate=False)
+    second = add_report(correlate=False)
+    Link.objects.create(source=first, target=second, kind="technique", strength=0.4,
+                        details={})
+    # The two reports fall in different chunks of the walk: the link comes back twice.
+    walked = [first.pk, *range(10**6, 10**6 + 600), second.pk]
+
+    assert strong_neighbours(walked, 0.5) == {}  # 0.4 counted twice would pass 0.5
+    parts, _adjacency = components([first.pk, second.pk], 0.3)
+    assert parts == [{first.pk, second.pk}]

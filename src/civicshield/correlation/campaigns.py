@@ -33,13 +33,16 @@ Adjacency = dict[int, dict[int, float]]
 def strong_neighbours(report_ids: Iterable[int], threshold: float) -> Adjacency:
     """Per report, its neighbours over links whose combined strength reaches `threshold`."""
     ids = list(report_ids)
-    by_pair: dict[tuple[int, int], list[float]] = defaultdict(list)
-    for start in range(0, len(ids), 500):
+    rows: dict[int, tuple[int, int, float]] = {}  # by link id: a link between two chunks
+    for start in range(0, len(ids), 500):        # comes back twice, and counts once
         chunk = ids[start:start + 500]
-        for source, target, strength in Link.objects.filter(
+        for pk, source, target, strength in Link.objects.filter(
                 Q(source_id__in=chunk) | Q(target_id__in=chunk)).values_list(
-                "source_id", "target_id", "strength"):
-            by_pair[(source, target)].append(strength)
+                "pk", "source_id", "target_id", "strength"):
+            rows[pk] = (source, target, strength)
+    by_pair: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for source, target, strength in rows.values():
+        by_pair[(source, target)].append(strength)
     adjacency: Adjacency = defaultdict(dict)
     for (source, target), strengths in by_pair.items():
         total = linking.combined(strengths)
@@ -50,22 +53,31 @@ def strong_neighbours(report_ids: Iterable[int], threshold: float) -> Adjacency:
 
 
 def components(start: Iterable[int], threshold: float) -> tuple[list[set[int]], Adjacency]:
-    """The connected components (over strong links) reachable from `start`."""
+    """The connected components (over strong links) reachable from `start`.
+
+    One breadth-first walk from every starting report at once: a query per level of the
+    walk (in chunks), not per component — an import touches many small ones."""
+    origins = sorted(set(start))
+    adjacency: Adjacency = defaultdict(dict)
+    walked: set[int] = set()
+    frontier = set(origins)
+    while frontier:
+        step = strong_neighbours(frontier, threshold)
+        walked |= frontier
+        for report, neighbours in step.items():
+            adjacency[report].update(neighbours)
+        frontier = {n for r in frontier for n in step.get(r, {})} - walked
     seen: set[int] = set()
     found: list[set[int]] = []
-    adjacency: Adjacency = defaultdict(dict)
-    for origin in sorted(set(start)):
+    for origin in origins:
         if origin in seen:
             continue
-        component = {origin}
-        frontier = {origin}
-        while frontier:
-            step = strong_neighbours(frontier, threshold)
-            for report, neighbours in step.items():
-                adjacency[report].update(neighbours)
-            following = {n for r in frontier for n in step.get(r, {})} - component
-            component |= following
-            frontier = following
+        component, pending = {origin}, [origin]
+        while pending:
+            for neighbour in adjacency.get(pending.pop(), {}):
+                if neighbour not in component:
+                    component.add(neighbour)
+                    pending.append(neighbour)
         seen |= component
         found.append(component)
     return found, adjacency
@@ -250,9 +262,16 @@ def refresh(campaign_ids: Iterable[int], conf: CorrelationSettings, now: datetim
             *, created: set[int] | None = None) -> None:
     """Recompute the stored score and the span of these campaigns, and raise the alerts:
     once per upward crossing of the threshold, and for each new phase or victim."""
-    for campaign in Campaign.objects.filter(pk__in=list(campaign_ids)):
-        members = member_ids(campaign.pk)
-        facts = member_facts(members)
+    chosen = list(Campaign.objects.filter(pk__in=list(campaign_ids)))
+    members: dict[int, list[int]] = defaultdict(list)
+    for campaign_id, report_id in Membership.objects.filter(
+            campaign_id__in=[c.pk for c in chosen]).exclude(
+            state=MembershipState.EXCLUDED).values_list("campaign_id", "report_id"):
+        members[campaign_id].append(report_id)
+    # The facts of every member of every campaign, in one fixed set of queries.
+    known = member_facts(r for ids in members.values() for r in ids)
+    for campaign in chosen:
+        facts = {r: known[r] for r in members[campaign.pk] if r in known}
         parts = score_of(facts.values(), conf, now)
         observed = [f.observed_start for f in facts.values()]
         new_phases = sorted(parts.phase_ids - set(campaign.known_phases))
