@@ -1,0 +1,65 @@
+"""The federation peers page in Chromium: a coordinator adds a peer, edits it and asks
+for a sync now, under the strict CSP."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from civicshield.core.choices import Role
+from civicshield.core.models import AuditEntry
+from civicshield.sharing.federation.models import Peer
+from civicshield.sharing.federation.tasks import pending_syncs
+from tests.e2e.conftest import require_chromium
+from tests.factories import PASSWORD, make_user
+
+require_chromium()
+
+from playwright.sync_api import expect  # noqa: E402  (only once Chromium is known to exist)
+
+pytestmark = pytest.mark.browser
+COLLECTION = "9f7a2c4e-5b1d-4e8a-9c3f-2d6b8e1a7c50"
+
+
+def _sign_in(page: Any, user: Any) -> None:
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/app/account/second-factor/"))
+    page.get_by_label("Six-digit code from your authenticator app").fill(
+        f"{totp(device.bin_key):06d}")
+    page.get_by_role("button", name="Verify").click()
+    expect(page).to_have_url(re.compile(r"/app/$"))
+
+
+def test_a_coordinator_adds_edits_and_syncs_a_peer(page: Any) -> None:
+    _sign_in(page, make_user(Role.COORDINATOR))
+    page.goto("/app/sharing/peers/")
+    page.get_by_role("link", name="Add a peer").click()
+    page.get_by_role("textbox", name="Name:", exact=True).fill("Southern region")
+    page.get_by_label("TAXII API root").fill("https://taxii.south.example/api/")
+    page.get_by_label("Collection id").fill(COLLECTION)
+    page.get_by_label("API token").fill("a-secret-token-from-the-peer")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Peer added.")).to_be_visible()
+
+    page.get_by_role("link", name="Edit Southern region").click()
+    page.get_by_label("Region").fill("Coast and islands")
+    page.get_by_role("button", name="Save").click()  # the token field left blank
+    expect(page.get_by_text("Peer saved.")).to_be_visible()
+    expect(page.get_by_text("Coast and islands")).to_be_visible()
+
+    # Adding an active peer queued its first sync, due now: a click does not queue another.
+    page.get_by_role("button", name="Sync now with Southern region").click()
+    expect(page.get_by_text("A sync with Southern region was already queued.")).to_be_visible()
+
+    peer = Peer.objects.get()
+    assert peer.region == "Coast and islands" and peer.has_token
+    assert pending_syncs(peer.pk).count() == 1
+    assert "federation.peer.update" in set(AuditEntry.objects.values_list("action", flat=True))
