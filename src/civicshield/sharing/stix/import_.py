@@ -305,16 +305,26 @@ def _operator_viewer(owner: Any) -> Any:
 
 
 def _audience_for(row: Any, destination: Destination, user: Any) -> Audience:
+    return _audience(row.tlp, row.owner_organisation_id, row.created_by_id,
+                     destination.group_id, user.pk if user is not None else None,
+                     getattr(user, "organisation_id", None))
+
+
+# A feed has thousands of objects and a handful of audiences: build each (frozen) once.
+@functools.lru_cache(maxsize=1024)
+def _audience(tlp: str, owner_id: int, created_by_id: int | None, group_id: int | None,
+              user_id: int | None, user_organisation_id: int | None) -> Audience:
     group_ids: tuple[int, ...] = ()
-    if destination.group_id and row.tlp in (TLP.AMBER, TLP.AMBER_STRICT):
-        group_ids = (destination.group_id,)
+    if group_id and tlp in (TLP.AMBER, TLP.AMBER_STRICT):
+        group_ids = (group_id,)
     user_ids: tuple[int, ...] = ()
     user_organisations: tuple[int, ...] = ()
-    if row.tlp == TLP.RED and user is not None:
-        user_ids, user_organisations = (user.pk,), (user.organisation_id,)
-    return Audience(tlp=row.tlp, owner_id=row.owner_organisation_id,
-                    created_by_id=row.created_by_id, group_ids=group_ids, user_ids=user_ids,
-                    user_organisation_ids=tuple(o for o in user_organisations if o))
+    if tlp == TLP.RED and user_id is not None:
+        user_ids = (user_id,)
+        user_organisations = (user_organisation_id,) if user_organisation_id else ()
+    return Audience(tlp=tlp, owner_id=owner_id, created_by_id=created_by_id,
+                    group_ids=group_ids, user_ids=user_ids,
+                    user_organisation_ids=user_organisations)
 
 
 def _write_audiences(rows: Sequence[Any], destination: Destination, user: Any
