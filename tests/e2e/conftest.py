@@ -31,6 +31,15 @@ def _orm_beside_playwright() -> Iterator[None]:
         yield
 
 
+def screenshot(page: Any, name: str) -> None:
+    """Save a full-page picture for the README when CIVICSHIELD_SCREENSHOT_DIR is set
+    (`CIVICSHIELD_SCREENSHOT_DIR=docs/screenshots pytest tests/e2e`)."""
+    directory = os.environ.get("CIVICSHIELD_SCREENSHOT_DIR")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(directory) / name), full_page=True)
+
+
 def require_chromium() -> None:
     """Call at module level: skip the module without Chromium, or fail when it is required."""
     if CHROMIUM.exists():

@@ -12,7 +12,7 @@ from civicshield.core.markings import TLP
 from civicshield.correlation.models import Campaign
 from civicshield.correlation.services import correlate_reports
 from civicshield.reports.models import Observable
-from tests.e2e.conftest import require_chromium
+from tests.e2e.conftest import require_chromium, screenshot
 from tests.factories import PASSWORD, make_user
 from tests.report_factories import make_report
 
@@ -41,4 +41,5 @@ def test_the_campaign_graph_draws_without_breaking_the_content_security_policy(
     page.goto(f"/app/correlation/campaigns/{campaign.pk}/")
     # Cytoscape draws on canvases inside the container once the graph JSON has loaded.
     expect(page.locator("canvas").first).to_be_attached()
+    screenshot(page, "campaign.png")
     # The page fixture fails the test on any console error, CSP violations included.

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from civicshield.core.choices import Role
 from civicshield.directory.choices import Availability, EscalationLevel, Sector
-from tests.e2e.conftest import require_chromium
+from tests.e2e.conftest import require_chromium, screenshot
 from tests.factories import PASSWORD, make_contact, make_organisation, make_user
 
 require_chromium()
@@ -110,7 +108,4 @@ def test_analyst_asks_who_to_contact_and_sees_the_gap(page: Any) -> None:
     expect(first.locator("ol.chain")).to_contain_text("Lena Okafor")
     expect(page).to_have_url(re.compile(r"topic=voter"))
 
-    screenshots = os.environ.get("CIVICSHIELD_SCREENSHOT_DIR")
-    if screenshots:
-        Path(screenshots).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(screenshots) / "who-to-contact.png"), full_page=True)
+    screenshot(page, "who-to-contact.png")

@@ -14,7 +14,7 @@ from civicshield.core.choices import Role
 from civicshield.core.models import AuditEntry
 from civicshield.sharing.federation.models import Peer
 from civicshield.sharing.federation.tasks import pending_syncs
-from tests.e2e.conftest import require_chromium
+from tests.e2e.conftest import require_chromium, screenshot
 from tests.factories import PASSWORD, make_user
 
 require_chromium()
@@ -58,6 +58,7 @@ def test_a_coordinator_adds_edits_and_syncs_a_peer(page: Any) -> None:
     # Adding an active peer queued its first sync, due now: a click does not queue another.
     page.get_by_role("button", name="Sync now with Southern region").click()
     expect(page.get_by_text("A sync with Southern region was already queued.")).to_be_visible()
+    screenshot(page, "federation-peers.png")
 
     peer = Peer.objects.get()
     assert peer.region == "Coast and islands" and peer.has_token

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +17,7 @@ from civicshield.reports.choices import Outcome, Status
 from civicshield.reports.models import Report
 from civicshield.sharing.services import create_agreement
 from civicshield.vocab.services import load_builtin_vocabularies
-from tests.e2e.conftest import require_chromium
+from tests.e2e.conftest import require_chromium, screenshot
 from tests.factories import PASSWORD, make_organisation, make_user
 from tests.report_factories import make_report
 
@@ -75,13 +73,6 @@ def _sign_in(page: Any, username: str) -> None:
     expect(page).to_have_url(re.compile(r"/app/$"))
 
 
-def _screenshot(page: Any, name: str) -> None:
-    directory = os.environ.get("CIVICSHIELD_SCREENSHOT_DIR")
-    if directory:
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(directory) / name), full_page=True)
-
-
 def test_analyst_pastes_text_keeps_the_observables_wanted_and_sees_the_report_queued(
     page: Any,
 ) -> None:
@@ -119,7 +110,7 @@ def test_analyst_pastes_text_keeps_the_observables_wanted_and_sees_the_report_qu
     page.locator("#id_victims-0-kind").select_option("voters")
     page.locator("#id_victims-0-name").fill("Voters of the North")
     page.locator("#id_victims-0-region").fill("North")
-    _screenshot(page, "new-report.png")
+    screenshot(page, "new-report.png")
 
     page.get_by_role("button", name="Save report").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -150,4 +141,4 @@ def test_analyst_pastes_text_keeps_the_observables_wanted_and_sees_the_report_qu
     expect(page).to_have_url(re.compile(r"outcome=attempted"))
     page.get_by_role("combobox", name="Outcome").select_option("")
     expect(results).to_contain_text("Deepfake audio of a candidate")
-    _screenshot(page, "report-queue.png")
+    screenshot(page, "report-queue.png")

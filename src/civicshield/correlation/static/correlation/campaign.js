@@ -13,9 +13,12 @@ document.addEventListener("DOMContentLoaded", () => {
         container,
         elements: { nodes: graph.nodes, edges: graph.edges },
         wheelSensitivity: 0.2,
+        // A small graph is fitted to the box too: without a cap its labels grow huge.
+        minZoom: 0.2,
+        maxZoom: 2,
         layout: { name: "cose", animate: false, padding: 20 },
         style: [
-          { selector: "node", style: { label: "data(label)", "font-size": 9, "text-wrap": "ellipsis", "text-max-width": 120, color: "#1b1f24" } },
+          { selector: "node", style: { label: "data(label)", "font-size": 9, "text-wrap": "ellipsis", "text-max-width": 120, "text-valign": "bottom", "text-margin-y": 3, color: "#1b1f24" } },
           { selector: "node[kind = 'report']", style: { "background-color": "#0b5cad", shape: "round-rectangle", width: 22, height: 16 } },
           { selector: "node[kind = 'observable']", style: { "background-color": "#9a6700", shape: "diamond", width: 14, height: 14 } },
           { selector: "node[kind = 'victim']", style: { "background-color": "#cf222e", shape: "ellipse", width: 16, height: 16 } },
