@@ -7,6 +7,7 @@ unless CIVICSHIELD_REQUIRE_BROWSER=1 (CI), in which case they fail.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,26 @@ def screenshot(page: Any, name: str) -> None:
     if directory:
         Path(directory).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(directory) / name), full_page=True)
+
+
+def sign_in_with_second_factor(page: Any, user: Any) -> None:
+    """Sign `user` in through the login page and the TOTP step (a device made here)."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from playwright.sync_api import expect
+
+    from tests.factories import PASSWORD
+
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/app/account/second-factor/"))
+    page.get_by_label("Six-digit code from your authenticator app").fill(
+        f"{totp(device.bin_key):06d}")
+    page.get_by_role("button", name="Verify").click()
+    expect(page).to_have_url(re.compile(r"/app/$"))
 
 
 def require_chromium() -> None:

@@ -3,19 +3,16 @@ for a sync now, under the strict CSP."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicshield.core.choices import Role
 from civicshield.core.models import AuditEntry
 from civicshield.sharing.federation.models import Peer
 from civicshield.sharing.federation.tasks import pending_syncs
-from tests.e2e.conftest import require_chromium, screenshot
-from tests.factories import PASSWORD, make_user
+from tests.e2e.conftest import require_chromium, screenshot, sign_in_with_second_factor
+from tests.factories import make_user
 
 require_chromium()
 
@@ -25,21 +22,8 @@ pytestmark = pytest.mark.browser
 COLLECTION = "9f7a2c4e-5b1d-4e8a-9c3f-2d6b8e1a7c50"
 
 
-def _sign_in(page: Any, user: Any) -> None:
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/app/account/second-factor/"))
-    page.get_by_label("Six-digit code from your authenticator app").fill(
-        f"{totp(device.bin_key):06d}")
-    page.get_by_role("button", name="Verify").click()
-    expect(page).to_have_url(re.compile(r"/app/$"))
-
-
 def test_a_coordinator_adds_edits_and_syncs_a_peer(page: Any) -> None:
-    _sign_in(page, make_user(Role.COORDINATOR))
+    sign_in_with_second_factor(page, make_user(Role.COORDINATOR))
     page.goto("/app/sharing/peers/")
     page.get_by_role("link", name="Add a peer").click()
     page.get_by_role("textbox", name="Name:", exact=True).fill("Southern region")

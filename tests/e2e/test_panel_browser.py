@@ -8,16 +8,14 @@ import re
 from typing import Any
 
 import pytest
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicshield.core.choices import Role
 from civicshield.core.markings import TLP
 from civicshield.directory.choices import Sector
 from civicshield.panel import services
 from civicshield.panel.models import Decision
-from tests.e2e.conftest import require_chromium
-from tests.factories import PASSWORD, make_organisation, make_user
+from tests.e2e.conftest import require_chromium, sign_in_with_second_factor
+from tests.factories import make_organisation, make_user
 from tests.report_factories import make_report
 
 require_chromium()
@@ -60,24 +58,11 @@ def _veridia() -> dict[str, Any]:
     return {"coordinator": coordinator, "member": member, "case": case}
 
 
-def _sign_in(page: Any, user: Any) -> None:
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/app/account/second-factor/"))
-    page.get_by_label("Six-digit code from your authenticator app").fill(
-        f"{totp(device.bin_key):06d}")
-    page.get_by_role("button", name="Verify").click()
-    expect(page).to_have_url(re.compile(r"/app/$"))
-
-
 def test_a_member_declares_and_assesses_and_the_coordinator_decides(page: Any) -> None:
     world = _veridia()
     case = world["case"]
 
-    _sign_in(page, world["member"])
+    sign_in_with_second_factor(page, world["member"])
     page.goto("/app/panel/")
     page.get_by_role("link", name="Fake voting-information site").click()
     expect(page).to_have_url(re.compile(rf"/app/panel/cases/{case.pk}/declare/$"))
@@ -100,7 +85,7 @@ def test_a_member_declares_and_assesses_and_the_coordinator_decides(page: Any) -
     expect(page.get_by_role("button", name="Submit my assessment")).to_have_count(0)
 
     page.context.clear_cookies()
-    _sign_in(page, world["coordinator"])
+    sign_in_with_second_factor(page, world["coordinator"])
     page.goto(f"/app/panel/cases/{case.pk}/")
     expect(page.get_by_text("Quorum is met.")).to_be_visible()
     page.get_by_role("radio", name="Public notice").check()

@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicshield.comms.choices import ArticleKind
 from civicshield.comms.models import Notice
@@ -27,8 +25,11 @@ from civicshield.core.markings import TLP
 from civicshield.reports.choices import Status
 from civicshield.vocab.models import Term
 from civicshield.vocab.services import load_builtin_vocabularies
-from tests.e2e.conftest import CHROMIUM_ARGS, require_chromium  # noqa: F401
-from tests.factories import PASSWORD
+from tests.e2e.conftest import (  # noqa: F401
+    CHROMIUM_ARGS,
+    require_chromium,
+    sign_in_with_second_factor,
+)
 from tests.portal.notices_setup import GOOD_FR, coordinator, published
 from tests.report_factories import make_report
 
@@ -110,23 +111,10 @@ def test_the_language_switch_moves_between_languages_without_javascript(
         context.close()
 
 
-def _sign_in(page: Any, user: Any) -> None:
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/app/account/second-factor/"))
-    page.get_by_label("Six-digit code from your authenticator app").fill(
-        f"{totp(device.bin_key):06d}")
-    page.get_by_role("button", name="Verify").click()
-    expect(page).to_have_url(re.compile(r"/app/$"))
-
-
 def test_a_coordinator_drafting_a_notice_sees_the_live_check_update(page: Any) -> None:
     load_builtin_vocabularies(actor=OPERATOR, include_sources=False)
     chief = coordinator()
-    _sign_in(page, chief)
+    sign_in_with_second_factor(page, chief)
     page.goto("/app/comms/new/")
     english = page.locator("fieldset.notice-language").first
     check = page.locator("#plain-check")
