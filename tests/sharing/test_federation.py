@@ -194,6 +194,29 @@ def test_red_and_amber_strict_never_cross_either_way(remote: Remote, owner: Any)
 
 
 @pytest.mark.django_db(transaction=True)
+def test_amber_is_not_pushed_even_to_a_peer_agreed_for_amber(remote: Remote, owner: Any) -> None:
+    # TLP 2.0: a recipient may not add recipients to AMBER; our collections hold AMBER other
+    # organisations addressed to local audiences, so it never leaves for a peer.
+    peer = create_peer(actor=OPERATOR, name="peer-amber", api_root_url=remote.api_root,
+                       collection_id=COMMUNITY, token=remote.token, username=remote.username,
+                       direction="push", organisation=owner, widest_tlp=TLP.AMBER)
+    partner = make_organisation(slug="amber-partner")
+    green = make_report(tlp=TLP.GREEN, owner=owner, title="Green for the region")
+    make_report(tlp=TLP.AMBER, owner=partner, organisations=[owner],
+                title="Partner's amber for us")
+    make_report(tlp=TLP.AMBER, owner=owner, title="Our own amber")
+
+    result = push_to_peer(peer.pk, backoff=0)
+
+    assert result.error == "", result.error
+    # What was sent, not what the peer shows: it would file AMBER out of this collection.
+    assert len([sid for sid in result.sent_ids if sid.startswith("report--")]) == 1
+    titles = {body.get("name") for body in
+              remote.collection().get_objects(limit=10_000, type=["report"])["objects"]}
+    assert green.title in titles
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_peer_outage_is_recorded_then_recovery_loses_and_duplicates_nothing(
         remote: Remote, owner: Any) -> None:
     first = _report_bundle(TLP.GREEN, "Before the outage")

@@ -64,6 +64,16 @@ def _tlp_of_body(body: dict[str, Any]) -> str | None:
     return tlp_of(body.get("object_marking_refs"))
 
 
+def push_ceiling(peer: Peer) -> str:
+    """The narrowest marking we send to `peer`: its widest TLP, but never below GREEN.
+
+    Under TLP 2.0 a recipient may not pass AMBER on to another organisation; only its
+    originator may add recipients. Our collections hold AMBER that other organisations
+    addressed to named local audiences, and nothing yet addresses a report to a peer, so
+    AMBER is received from peers (when agreed) but never pushed to them."""
+    return peer.widest_tlp if width(peer.widest_tlp) >= width(TLP.GREEN) else TLP.GREEN
+
+
 def _within(tlp: str | None, widest: str) -> bool:
     """True when an object marked `tlp` may be exchanged with a peer whose widest is
     `widest` (unmarked: decided elsewhere)."""
@@ -338,7 +348,7 @@ def pushable(peer: Peer, *, after: int, limit: int = PUSH_BATCH) -> tuple[list[A
     from civicshield.sharing.models import TaxiiEntry
     from civicshield.sharing.stix.export import EXTENSION_ID
 
-    allowed = [tlp for tlp in TLP.values if _within(tlp, peer.widest_tlp)]
+    allowed = [tlp for tlp in TLP.values if _within(tlp, push_ceiling(peer))]
     from_peer = ReceivedFromPeer.objects.filter(peer=peer).values("stix_id")
     rows = list(TaxiiEntry.objects.filter(pk__gt=after).order_by("pk")
                 .values_list("pk", "stix_id", "version", "tlp", "is_latest", "body",
