@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import Q
+from django.db import connection
 
 from civicshield.correlation import alerts, linking, scoring
 from civicshield.correlation.choices import CampaignStatus, MembershipState
@@ -34,12 +34,20 @@ def strong_neighbours(report_ids: Iterable[int], threshold: float) -> Adjacency:
     """Per report, its neighbours over links whose combined strength reaches `threshold`."""
     ids = list(report_ids)
     rows: dict[int, tuple[int, int, float]] = {}  # by link id: a link between two chunks
-    for start in range(0, len(ids), 500):        # comes back twice, and counts once
-        chunk = ids[start:start + 500]
-        for pk, source, target, strength in Link.objects.filter(
-                Q(source_id__in=chunk) | Q(target_id__in=chunk)).values_list(
-                "pk", "source_id", "target_id", "strength"):
-            rows[pk] = (source, target, strength)
+    table = Link._meta.db_table                  # comes back twice, and counts once
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 450):
+            chunk = ids[start:start + 450]
+            marks = ",".join(["%s"] * len(chunk))
+            # Plain SQL: a large campaign is walked on every import, and building model
+            # rows for its thousands of links cost more than the two index lookups.
+            cursor.execute(
+                f"SELECT id, source_id, target_id, strength FROM {table} "  # noqa: S608
+                f"WHERE source_id IN ({marks}) UNION "
+                f"SELECT id, source_id, target_id, strength FROM {table} "
+                f"WHERE target_id IN ({marks})", [*chunk, *chunk])
+            for pk, source, target, strength in cursor.fetchall():
+                rows[pk] = (source, target, strength)
     by_pair: dict[tuple[int, int], list[float]] = defaultdict(list)
     for source, target, strength in rows.values():
         by_pair[(source, target)].append(strength)

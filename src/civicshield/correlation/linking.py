@@ -276,13 +276,19 @@ def _narrative_evidence(reports: dict[int, dict], conf: CorrelationSettings,
                        f"WHERE report_id IN ({','.join(['%s'] * len(chunk))})", chunk)
         for other, signature in cursor.fetchall():
             known[other] = narrative.signature_from_bytes(signature)
+    # One matrix of every signature of the batch's width (a stored one of another width,
+    # from before a settings change, compares with nothing); candidates are rows of it.
+    width = conf.minhash_permutations
+    row_of = {other: row for row, other in enumerate(
+        other for other, signature in known.items() if len(signature) == width)}
+    matrix = (np.stack([known[other] for other in row_of]) if row_of
+              else np.zeros((0, width), dtype=np.uint32))
     for report_id, others in candidates.items():
-        present = np.array([other for other in others if other in known
-                            and len(known[other]) == len(signatures[report_id])], dtype=np.int64)
-        if not len(present):
+        present = np.array([other for other in others if other in row_of], dtype=np.int64)
+        if not len(present) or len(signatures[report_id]) != width:
             continue
         scores = narrative.similarities(signatures[report_id],
-                                        np.stack([known[other] for other in present.tolist()]))
+                                        matrix[[row_of[other] for other in present.tolist()]])
         similar = scores >= conf.narrative_threshold
         present, scores = present[similar], scores[similar]
         # Only the strongest can be among the report's stored links: keep the top ones in
