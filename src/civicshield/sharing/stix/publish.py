@@ -198,7 +198,9 @@ def audiences_of(model: Any, records: Sequence[Any]) -> dict[int, Audience]:
             for owner, value in through.objects.filter(**{f"{owner_column}_id__in": chunk}) \
                     .values_list(f"{owner_column}_id", target):
                 bucket[owner].append(value)
-    user_ids = {u for values in users.values() for u in values}
+    # Named people and creators: one query for the organisations of all of them.
+    user_ids = {u for values in users.values() for u in values} | {
+        record.created_by_id for record in records if record.created_by_id}
     user_organisation = dict(User.objects.filter(pk__in=user_ids)
                              .values_list("pk", "organisation_id")) if user_ids else {}
     result = {}
@@ -206,9 +208,6 @@ def audiences_of(model: Any, records: Sequence[Any]) -> dict[int, Audience]:
         named_users = tuple(sorted(users.get(record.pk, ())))
         creator_organisation = user_organisation.get(record.created_by_id) if \
             record.created_by_id else None
-        if record.created_by_id and record.created_by_id not in user_organisation:
-            creator_organisation = User.objects.filter(pk=record.created_by_id).values_list(
-                "organisation_id", flat=True).first()
         member_organisations = [user_organisation.get(u) for u in named_users]
         if record.tlp == TLP.RED and creator_organisation:
             member_organisations.append(creator_organisation)
@@ -266,15 +265,7 @@ def sync_reports(report_ids: Iterable[int] | None = None) -> int:
         return 0
     with transaction.atomic():
         write_entries(report_entries(reports))
-        existing = set(PublishedReport.objects.filter(report__in=reports)
-                       .values_list("report_id", flat=True))
-        PublishedReport.objects.bulk_create(
-            [PublishedReport(report_id=r.pk, version=r.updated_at) for r in reports
-             if r.pk not in existing], batch_size=_CHUNK)
-        for report in reports:
-            if report.pk in existing:
-                PublishedReport.objects.filter(report_id=report.pk).update(
-                    version=report.updated_at)
+        mark_published(reports)
     return len(reports)
 
 
