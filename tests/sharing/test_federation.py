@@ -19,6 +19,7 @@ import pytest
 from taxii2client.v21 import Collection
 
 from civicshield.core.authz import OPERATOR
+from civicshield.core.choices import Role
 from civicshield.core.markings import TLP
 from civicshield.core.models import AuditEntry
 from civicshield.reports.models import Report
@@ -28,7 +29,7 @@ from civicshield.sharing.federation.secrets import unseal
 from civicshield.sharing.federation.services import create_peer, pull_from_peer, push_to_peer
 from civicshield.sharing.models import StixObject
 from civicshield.sharing.stix.ids import collection_id
-from tests.factories import make_organisation
+from tests.factories import make_organisation, make_user
 from tests.report_factories import make_report
 
 CIVICSHIELD = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "civicshield"
@@ -642,3 +643,21 @@ def test_only_peer_managers_may_edit_or_sync_a_peer(client_for: Any, owner: Any)
     assert coordinator.get("/app/sharing/peers/999999/edit/").status_code == 404
     assert coordinator.post("/app/sharing/peers/999999/sync/").status_code == 404
     assert coordinator.get(sync).status_code == 405  # a GET never queues anything
+
+
+@pytest.mark.django_db
+def test_a_report_received_from_a_peer_says_so_on_its_page(client_for: Any, owner: Any) -> None:
+    peer = create_peer(actor=OPERATOR, name="peer-south", api_root_url=NORTH,
+                       collection_id=COMMUNITY, direction="pull", organisation=owner,
+                       region="South coast")
+    received = make_report(tlp=TLP.GREEN, owner=owner, title="Received over federation")
+    local = make_report(tlp=TLP.GREEN, owner=owner, title="Written here")
+    stix_id = f"report--{uuid.uuid4()}"
+    StixObject.objects.create(stix_id=stix_id, type="report", body="{}", tlp=TLP.GREEN,
+                              owner_organisation=owner, report=received)
+    ReceivedFromPeer.objects.create(peer=peer, stix_id=stix_id, version="")
+    client = client_for(make_user(Role.ANALYST))
+
+    page = client.get(f"/app/reports/{received.pk}/").content.decode()
+    assert "Received from" in page and "federation peer peer-south (South coast)" in page
+    assert "Received from" not in client.get(f"/app/reports/{local.pk}/").content.decode()

@@ -45,7 +45,7 @@ from civicshield.reports.forms import (
 from civicshield.reports.models import Report
 from civicshield.reports.redaction import view_of
 from civicshield.sharing import selectors as sharing_selectors
-from civicshield.sharing.stix.selectors import indicator_observables
+from civicshield.sharing.stix.selectors import indicator_observables, peers_received_from
 from civicshield.vocab import selectors as vocab_selectors
 
 REPORTS_PER_PAGE = 25
@@ -325,6 +325,7 @@ def _detail(request: HttpRequest, report: Report, **forms: Any) -> HttpResponse:
         "victims": [view_of(viewer, victim) for victim in report.victims.all()],
         "show_audience": access.may_see_recipients(viewer, report),
         "indicators": indicator_observables(report),
+        "received_from": peers_received_from(report),
         "readers": (access.readers_of(viewer, report)[:50]
                     if access.may_see_readers(viewer, report) else None),
         "comments": selectors.comments_on(viewer, report.pk),

@@ -327,15 +327,6 @@ def _import_page(peer: Peer, objects: list[Any], cursor: str, result: SyncResult
     result.objects += len(accepted)
 
 
-def received_from(stix_ids: list[str]) -> dict[str, list[str]]:
-    """Provenance for display: stix id → names of the peers it was received from."""
-    found: dict[str, list[str]] = {}
-    for stix_id, name in ReceivedFromPeer.objects.filter(stix_id__in=stix_ids).values_list(
-            "stix_id", "peer__name"):
-        found.setdefault(stix_id, []).append(name)
-    return found
-
-
 # --- Push ---------------------------------------------------------------------------
 
 
