@@ -259,6 +259,36 @@ def test_import_is_idempotent_by_id_and_modified_and_keeps_versions(api_client_f
     assert AuditEntry.objects.filter(action="stix.import").count() == 4
 
 
+def test_another_organisation_cannot_send_a_newer_version_of_an_object_it_does_not_hold(
+        api_client_for: Any) -> None:
+    owner_user = make_user(Role.ANALYST, organisation=make_organisation())
+    first = _report_bundle("2024-03-01T10:00:00.000Z", "Held by its owner")
+    first["objects"][1]["object_marking_refs"] = [
+        "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"]  # TLP 1.0 AMBER
+    assert api_client_for(owner_user).post("/api/v1/stix/bundle", json.dumps(first),
+                                           content_type="application/json").status_code == 201
+    before = (Report.objects.get().title, Report.objects.get().tlp)
+
+    # Someone else re-marks it CLEAR in a "newer version": refused, naming the id.
+    takeover = _report_bundle("2024-03-09T10:00:00.000Z", "Rewritten by another")
+    takeover["objects"][1]["object_marking_refs"] = [
+        "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"]  # TLP 2.0 CLEAR
+    other = api_client_for(make_user(Role.ANALYST, organisation=make_organisation()))
+    response = other.post("/api/v1/stix/bundle", json.dumps(takeover),
+                          content_type="application/json")
+
+    assert response.status_code == 400
+    assert "report--84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3" in response.json()["errors"]
+    assert (Report.objects.get().title, Report.objects.get().tlp) == before == (
+        "Held by its owner", TLP.AMBER)
+    assert StixObjectVersion.objects.filter(
+        stix_id="report--84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3").count() == 1
+    # Its owner may.
+    assert api_client_for(owner_user).post("/api/v1/stix/bundle", json.dumps(takeover),
+                                           content_type="application/json").status_code == 201
+    assert Report.objects.get().tlp == TLP.CLEAR
+
+
 def test_command_line_export_and_import(tmp_path: Path) -> None:
     make_organisation(is_coordinator=True)
     _rich_report(make_organisation())

@@ -177,6 +177,15 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
     newest: dict[str, str] = {}
     for body, version in zip(objects, versions, strict=True):
         newest[body["id"]] = max(version, newest.get(body["id"], ""))
+    # Only the organisation holding an object sends its newer versions: anyone else could
+    # re-mark (widen) or rewrite what it does not own, or may not even see. The same message
+    # whether the importer sees the object or not; older and equal versions are skipped.
+    foreign = sorted(stix_id for stix_id, row in existing.items()
+                     if row.owner_organisation_id != owner.pk and newest[stix_id] > row.modified)
+    if foreign:
+        raise InvalidStix([Problem(stix_id, "this id belongs to an object held by another "
+                                            "organisation: only it may send newer versions")
+                           for stix_id in foreign])
     content_markings = {body["id"]: tlp_of_definition(body) for body in objects
                         if body["type"] == "marking-definition"}
     stored_markings = {row.stix_id: tlp_of_definition(json.loads(row.body))
