@@ -661,3 +661,24 @@ def test_a_report_received_from_a_peer_says_so_on_its_page(client_for: Any, owne
     page = client.get(f"/app/reports/{received.pk}/").content.decode()
     assert "Received from" in page and "federation peer peer-south (South coast)" in page
     assert "Received from" not in client.get(f"/app/reports/{local.pk}/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unexpected_error_during_a_pull_is_recorded_and_audited_then_raised(
+        remote: Remote, owner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from civicshield.sharing.federation import services
+
+    remote.collection().add_objects(_report_bundle(TLP.GREEN, "Arrives during a fault"))
+    peer = _peer(remote, owner, name="peer-faulty")
+
+    def broken_import(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "_import_page", broken_import)
+    with pytest.raises(RuntimeError):
+        pull_from_peer(peer.pk, backoff=0)
+
+    peer.refresh_from_db()
+    assert peer.last_error == "RuntimeError: disk full" and peer.consecutive_failures == 1
+    entry = AuditEntry.objects.get(action="federation.pull")
+    assert entry.details["error"] == "RuntimeError: disk full"

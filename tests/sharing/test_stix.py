@@ -289,6 +289,24 @@ def test_another_organisation_cannot_send_a_newer_version_of_an_object_it_does_n
     assert Report.objects.get().tlp == TLP.CLEAR
 
 
+def test_a_failing_correlation_does_not_fail_an_import_that_is_stored(
+        api_client_for: Any, monkeypatch: pytest.MonkeyPatch,
+        django_capture_on_commit_callbacks: Any) -> None:
+    from civicshield.correlation import services as correlation
+
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("correlation down")
+
+    monkeypatch.setattr(correlation, "correlate_reports", broken)
+    client = api_client_for(make_user(Role.ANALYST, organisation=make_organisation()))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post("/api/v1/stix/bundle", json.dumps(_report_bundle(
+            "2024-03-01T10:00:00.000Z", "Stored anyway")), content_type="application/json")
+
+    assert response.status_code == 201 and len(callbacks) == 1
+    assert Report.objects.get().title == "Stored anyway"
+
+
 def test_command_line_export_and_import(tmp_path: Path) -> None:
     make_organisation(is_coordinator=True)
     _rich_report(make_organisation())

@@ -279,6 +279,6 @@ def add_to_allow_list(*, actor: Any, value: str, reason: str, type: str = "") ->
                          .values_list("pk", flat=True)[:1000])
         audit.record(actor=actor, action="correlation.allow", target=entry,
                      details={"type": type, "value": canonical})
-        transaction.on_commit(lambda: correlate_reports(report_ids=mentioned))
+        transaction.on_commit(lambda: correlate_reports(report_ids=mentioned), robust=True)
     return entry
 

@@ -269,6 +269,12 @@ def pull_from_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
         unavailable = error
     except (PeerRefused, FederationError, ValueError) as error:
         result.error = f"{type(error).__name__}: {error}"
+    except Exception as error:
+        # Anything else (a database error, a bug) is still a failed sync: recorded on the
+        # peer and audited with what was done before it, then raised for the worker's log.
+        result.error = f"{type(error).__name__}: {error}"
+        _record_outcome(peer, result, actor, "federation.pull")
+        raise
     _record_outcome(peer, result, actor, "federation.pull")
     if unavailable is not None:
         raise unavailable
@@ -396,6 +402,12 @@ def push_to_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
         unavailable = error
     except (PeerRefused, FederationError, ValueError) as error:
         result.error = f"{type(error).__name__}: {error}"
+    except Exception as error:
+        # Anything else (a database error, a bug) is still a failed sync: recorded on the
+        # peer and audited with what was done before it, then raised for the worker's log.
+        result.error = f"{type(error).__name__}: {error}"
+        _record_outcome(peer, result, actor, "federation.push")
+        raise
     _record_outcome(peer, result, actor, "federation.push")
     if unavailable is not None:
         raise unavailable

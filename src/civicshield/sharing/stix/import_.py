@@ -280,7 +280,9 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
         })
         report_ids = [report.pk for report in reports]
         if report_ids:
-            transaction.on_commit(lambda: _correlate(report_ids))
+            # Robust: the import is committed; a failing correlation is logged, not
+            # turned into an error for a client whose objects are all stored.
+            transaction.on_commit(lambda: _correlate(report_ids), robust=True)
     return status
 
 
