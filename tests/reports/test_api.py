@@ -229,3 +229,15 @@ def test_the_owner_sees_who_read_an_amber_report_and_recipients_do_not(
     assert [(r["who"], r["organisation"], r["action"]) for r in reads] == [
         (reader.username, "recipient", "report.read")]
     assert reader_client.get(f"/api/v1/reports/{report.pk}/reads").status_code == 404
+
+
+def test_a_duplicates_hidden_primary_is_not_named(api_client_for: Any) -> None:
+    owner = make_organisation()
+    primary = make_report(tlp=TLP.AMBER, owner=owner)
+    duplicate = make_report(tlp=TLP.GREEN, owner=owner, duplicate_of=primary,
+                            status="closed", closed_reason="Duplicate")
+    outsider = api_client_for(make_user(Role.ANALYST))
+    insider = api_client_for(make_user(Role.ANALYST, organisation=owner))
+
+    assert outsider.get(f"/api/v1/reports/{duplicate.pk}").json()["duplicate_of"] is None
+    assert insider.get(f"/api/v1/reports/{duplicate.pk}").json()["duplicate_of"] == primary.pk

@@ -77,7 +77,11 @@ def report_out(viewer: Any, report: Report) -> ReportOut:
         observables=[{"type": o.type, "value": o.value} for o in report.observables.all()],
         status=report.status, closed_reason=report.closed_reason,
         assignee=report.assignee.username if report.assignee_id else None,
-        duplicate_of=report.duplicate_of_id, created_at=report.created_at,
+        # A duplicate's primary is named only to those who may see it (as on the page).
+        duplicate_of=(report.duplicate_of_id if report.duplicate_of_id and
+                      selectors.report_if_visible(viewer, report.duplicate_of_id)
+                      else None),
+        created_at=report.created_at,
         updated_at=report.updated_at,
     )
 
