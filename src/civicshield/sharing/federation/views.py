@@ -20,6 +20,7 @@ from civicshield.core.errors import NotFound
 from civicshield.core.markings import TLP
 from civicshield.sharing.federation import services
 from civicshield.sharing.federation.models import Direction, Peer
+from civicshield.sharing.forms import apply_errors
 
 
 class PeerForm(forms.Form):
@@ -66,11 +67,6 @@ def _peer_or_404(peer_id: int) -> Peer:
     return peer
 
 
-def _form_errors(form: forms.Form, error: ValidationError) -> None:
-    for name, problems in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, problems)
-
-
 @login_required
 @require_GET
 def peer_list(request: HttpRequest) -> HttpResponse:
@@ -87,7 +83,7 @@ def peer_create(request: HttpRequest) -> HttpResponse:
         try:
             services.create_peer(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Peer added."))
             return redirect("sharing:peers")
@@ -108,7 +104,7 @@ def peer_edit(request: HttpRequest, peer_id: int) -> HttpResponse:
         except NotFound:
             raise Http404(_("No such peer.")) from None
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Peer saved."))
             return redirect("sharing:peers")
