@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicshield.core import audit, authz
+from civicshield.core import access, audit, authz
 from civicshield.core.errors import NotFound
 from civicshield.core.markings import TLP, width
 from civicshield.sharing.federation import tasks
@@ -344,12 +344,15 @@ def pushable(peer: Peer, *, after: int, limit: int = PUSH_BATCH) -> tuple[list[A
     from civicshield.reports.choices import Source
     from civicshield.sharing.models import TaxiiEntry
     from civicshield.sharing.stix.export import EXTENSION_ID
+    from civicshield.sharing.stix.publish import ANY_MEMBER
 
     allowed = [tlp for tlp in TLP.values if _within(tlp, push_ceiling(peer))]
     from_peer = ReceivedFromPeer.objects.filter(peer=peer).values("stix_id")
-    rows = list(TaxiiEntry.objects.filter(pk__gt=after).order_by("pk")
-                .values_list("pk", "stix_id", "version", "tlp", "is_latest", "body",
-                             "source_report__source")[:limit])
+    # A peer reads as a member of no local audience (`ANY_MEMBER`) through the access
+    # layer; the marking ceiling and the exercise and loop rules come on top.
+    rows = list(access.visible_to(ANY_MEMBER, TaxiiEntry.objects.filter(pk__gt=after))
+                .order_by("pk").values_list("pk", "stix_id", "version", "tlp", "is_latest",
+                                            "body", "source_report__source")[:limit])
     last = rows[-1][0] if rows else after
     returned_ids = set(from_peer.filter(stix_id__in=[row[1] for row in rows])
                        .values_list("stix_id", flat=True))
