@@ -118,3 +118,14 @@ def test_the_case_list_costs_the_same_queries_however_many_cases(
     with CaptureQueriesContext(connection) as many:
         assert client.get("/api/v1/panel/cases").json()["count"] == 6
     assert len(many) == len(few)
+
+
+def test_the_case_list_counts_only_the_reports_the_reader_may_see(
+    world: dict[str, Any], api_client_for: Any,
+) -> None:
+    member = world["members"][0]
+    listing = api_client_for(member).get("/api/v1/panel/cases").json()
+    # The case holds two reports; the AMBER one addressed to the coordinator is hidden.
+    assert [item["reports"] for item in listing["items"]] == [1]
+    coordinator = api_client_for(world["coordinator"]).get("/api/v1/panel/cases").json()
+    assert [item["reports"] for item in coordinator["items"]] == [2]

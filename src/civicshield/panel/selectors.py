@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from civicshield.core import authz
+from civicshield.core import access, authz
 from civicshield.core.errors import NotFound, PermissionDenied
 from civicshield.directory.choices import Sector
 from civicshield.panel import rules
@@ -105,9 +106,15 @@ def cases_visible_to(viewer: Any, *, status: str = "") -> QuerySet[PanelCase]:
             assessed=Exists(Assessment.objects.filter(case=OuterRef("pk"), member=viewer)))
     if status in CaseStatus.values:
         queryset = queryset.filter(status=status)
+    # Only the reports the viewer may see are counted: the case page lists no others, and a
+    # larger number beside it would tell that hidden ones exist.
+    from civicshield.reports.models import Report
+
+    visible = access.visible_to(viewer, Report.objects.filter(panel_cases=OuterRef("pk")))
     return queryset.annotate(
         assessment_count=Count("assessments", distinct=True),
-        report_count=Count("reports", distinct=True),
+        report_count=Coalesce(Subquery(
+            visible.order_by().values("panel_cases").annotate(n=Count("pk")).values("n")), 0),
     ).order_by("-opened_at", "-id")
 
 
