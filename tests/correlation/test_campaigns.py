@@ -126,6 +126,22 @@ def test_a_viewer_without_the_right_cannot_decide_and_split_needs_visible_member
         services.split_campaign(actor=OPERATOR, campaign=campaign, reports=reports)
 
 
+def test_splitting_off_every_visible_member_is_refused_whether_or_not_others_are_hidden(
+) -> None:
+    from civicshield.core.markings import TLP
+    from tests.factories import make_organisation
+
+    analyst = make_user(Role.ANALYST)
+    visible = chain("vote-info-veridia.com", 2)
+    add_report(observables=[("domain", "vote-info-veridia.com")], tlp=TLP.AMBER,
+               owner=make_organisation())  # a member the analyst may not see
+    campaign = campaign_of(visible[0])
+
+    with pytest.raises(ValidationError) as refused:
+        services.split_campaign(actor=analyst, campaign=campaign, reports=visible)
+    assert "Leave at least one report" in str(refused.value)
+
+
 def test_a_link_is_counted_once_however_many_reports_are_walked_at_once() -> None:
     from civicshield.correlation.campaigns import components, strong_neighbours
     from civicshield.correlation.models import Link

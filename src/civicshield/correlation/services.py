@@ -183,7 +183,10 @@ def split_campaign(*, actor: Any, campaign: Campaign, reports: Sequence[Report |
     members = set(campaigns.member_ids(campaign.pk))
     if not chosen or any(report.pk not in members for report in chosen):
         raise ValidationError({"reports": _("Choose reports of this campaign to split off.")})
-    if len(chosen) == len(members):
+    # Judged on the members the actor sees: counting hidden ones would tell they exist.
+    seen = members if actor is authz.OPERATOR else set(access.visible_to(
+        actor, Report.objects.filter(pk__in=members)).values_list("pk", flat=True))
+    if len(chosen) == len(seen):
         raise ValidationError({"reports": _("Leave at least one report in the campaign.")})
     with transaction.atomic():
         split = Campaign.objects.create(name=name.strip()[:200], decided=True)
