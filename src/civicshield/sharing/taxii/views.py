@@ -221,8 +221,11 @@ def _entries(request: HttpRequest, user: Any, found: Collection,
         if "last" in versions:
             rule |= Q(is_latest=True)
         if "first" in versions:
-            earlier = TaxiiEntry.objects.filter(collection=found.id, stix_id=OuterRef("stix_id"),
-                                                version__lt=OuterRef("version"))
+            # "First" among the versions this client may see: a hidden earlier one must
+            # neither count nor show through an empty answer.
+            earlier = access.visible_to(user, TaxiiEntry.objects.filter(
+                collection=found.id, stix_id=OuterRef("stix_id"),
+                version__lt=OuterRef("version")))
             rule |= ~Exists(earlier)
         stamps = [_canonical_version(v) for v in versions if v not in ("first", "last")]
         if stamps:
