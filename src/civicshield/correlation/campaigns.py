@@ -227,9 +227,9 @@ def member_facts(report_ids: Iterable[int]) -> dict[int, scoring.MemberFacts]:
     ids = sorted(set(report_ids))
     if not ids:
         return {}
-    victims = _grouped(Report.victims.through, ids, "victim_id")
-    phases = _grouped(Report.phases.through, ids, "term_id")
-    information_types = _grouped(Report.information_types.through, ids, "term_id")
+    victims = linking.grouped(Report.victims.through, ids, "victim_id")
+    phases = linking.grouped(Report.phases.through, ids, "term_id")
+    information_types = linking.grouped(Report.information_types.through, ids, "term_id")
     observable_types: dict[int, set[str]] = defaultdict(set)
     for report_id, kind in ReportObservable.objects.filter(report_id__in=ids).values_list(
             "report_id", "observable__type").distinct():
@@ -244,15 +244,6 @@ def member_facts(report_ids: Iterable[int]) -> dict[int, scoring.MemberFacts]:
         for pk, severity, confidence, observed_start in Report.objects.filter(
             pk__in=ids).values_list("pk", "severity", "confidence", "observed_start")
     }
-
-
-def _grouped(through: type, ids: list[int], column: str) -> dict[int, set[int]]:
-    result: dict[int, set[int]] = defaultdict(set)
-    for start in range(0, len(ids), 900):
-        for report_id, value in through.objects.filter(
-                report_id__in=ids[start:start + 900]).values_list("report_id", column):
-            result[report_id].add(value)
-    return result
 
 
 def score_of(facts: Iterable[scoring.MemberFacts], conf: CorrelationSettings,

@@ -311,9 +311,9 @@ def _narrative_evidence(reports: dict[int, dict], conf: CorrelationSettings,
 def _technique_evidence(reports: dict[int, dict], conf: CorrelationSettings,
                         found: dict[int, dict[int, dict[str, Evidence]]]) -> None:
     ids = sorted(reports)
-    techniques = _pairs(Report.techniques.through, ids, "term_id")
-    victims = _pairs(Report.victims.through, ids, "victim_id")
-    phases = _pairs(Report.phases.through, ids, "term_id")
+    techniques = grouped(Report.techniques.through, ids, "term_id")
+    victims = grouped(Report.victims.through, ids, "victim_id")
+    phases = grouped(Report.phases.through, ids, "term_id")
     term_ids = {t for ts in techniques.values() for t in ts} | {
         p for ps in phases.values() for p in ps}
     from civicshield.vocab.models import Term  # names for the explanations only
@@ -359,11 +359,14 @@ def _technique_evidence(reports: dict[int, dict], conf: CorrelationSettings,
                     strength, {**meaning, "days": conf.technique_window_days})
 
 
-def _pairs(through: type, ids: list[int], column: str) -> dict[int, list[int]]:
-    result: dict[int, list[int]] = defaultdict(list)
-    for report_id, value in through.objects.filter(report_id__in=ids).values_list(
-            "report_id", column):
-        result[report_id].append(value)
+def grouped(through: type, ids: list[int], column: str) -> dict[int, set[int]]:
+    """report id → the `column` values of a report's many-to-many rows (`through`)."""
+    result: dict[int, set[int]] = defaultdict(set)
+    for start in range(0, len(ids), rows_sql.CHUNK):
+        for report_id, value in through.objects.filter(
+                report_id__in=ids[start:start + rows_sql.CHUNK]).values_list(
+                "report_id", column):
+            result[report_id].add(value)
     return result
 
 
