@@ -17,7 +17,6 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -247,7 +246,7 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
             "stix_id", "type", "modified", "body", "received_in_id", "tlp",
             "owner_organisation_id", "created_by_id", "disclose_recipients", "created_at",
             "updated_at"), ((row.stix_id, row.type, row.modified, row.body, status.pk, row.tlp,
-                             owner.pk, user.pk if user is not None else None, False, now, now)
+                             row.owner_organisation_id, row.created_by_id, False, now, now)
                             for row in created.values()))
         for pk, stix_id in rows_sql.ids_by(StixObject, "stix_id", list(created)):
             created[stix_id].pk = pk
@@ -299,7 +298,6 @@ class _Received:
     created_by_id: int | None
     pk: int | None = None
     report_id: int | None = None
-    report: Any = None
 
 
 def _correlate(report_ids: list[int]) -> None:
@@ -423,9 +421,10 @@ def _store_reports(stored: dict[str, Any], by_id: dict[str, dict[str, Any]], own
                 if pair:
                     observables.append(pair)
         context = (body.get("extensions") or {}).get(EXTENSION_ID) or {}
-        start = _moment(context.get("observed_start")) or _moment(body.get("published")) or \
-            _moment(body.get("created")) or timezone.now()
-        end = _moment(context.get("observed_end"))
+        start = parse_timestamp(context.get("observed_start")) or \
+            parse_timestamp(body.get("published")) or parse_timestamp(body.get("created")) or \
+            timezone.now()
+        end = parse_timestamp(context.get("observed_end"))
         audience = _audience_for(row, destination, user)
         item = bulk.BulkReport(
             title=str(body.get("name") or "")[:200] or body["id"],
@@ -462,10 +461,6 @@ def _store_reports(stored: dict[str, Any], by_id: dict[str, dict[str, Any]], own
                           now) for index, pair in indicator_pairs if pair in ids],
                         ignore_conflicts=True)
     return reports
-
-
-def _moment(value: Any) -> datetime | None:
-    return parse_timestamp(value) if isinstance(value, str) else None
 
 
 __all__ = ["Destination", "InvalidStix", "Problem", "check", "import_stix"]
