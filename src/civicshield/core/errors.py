@@ -6,7 +6,7 @@ API: `civicshield.api` turns them into JSON error bodies. Views: form errors or 
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-__all__ = ["Conflict", "NotFound", "PermissionDenied", "ValidationError"]
+__all__ = ["Conflict", "FieldErrors", "NotFound", "PermissionDenied", "ValidationError"]
 
 
 class NotFound(Exception):
@@ -24,3 +24,17 @@ class Conflict(Exception):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class FieldErrors:
+    """Collect field errors, so the caller hears of every problem at once."""
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, list[str]] = {}
+
+    def add(self, name: str, message: str) -> None:
+        self.by_field.setdefault(name, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationError(self.by_field)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from civicshield.core import audit, authz
 from civicshield.core.choices import Role
-from civicshield.core.errors import Conflict, PermissionDenied
+from civicshield.core.errors import Conflict, FieldErrors, PermissionDenied
 from civicshield.directory.choices import Sector
 from civicshield.panel.choices import (
     ANNOUNCEABLE_FINDINGS,
@@ -75,20 +75,6 @@ def recorded_at(moment: datetime) -> Iterator[None]:
         _clock.reset(token)
 
 
-class _Errors:
-    """Collect field errors, so the caller hears of every problem at once."""
-
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.by_field.setdefault(name, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
-
-
 def _label(actor: Any) -> str:
     if getattr(actor, "is_authenticated", False):
         return actor.get_username()
@@ -100,7 +86,7 @@ def _user(actor: Any) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def _not_in_future(errors: _Errors, name: str, moment: datetime | None) -> None:
+def _not_in_future(errors: FieldErrors, name: str, moment: datetime | None) -> None:
     if moment is not None and moment > now() + FUTURE_TOLERANCE:
         errors.add(name, _("This is in the future."))
 
@@ -120,7 +106,7 @@ def _lock(case: PanelCase) -> PanelCase:
 # --- The panel and its rules ------------------------------------------------------------
 
 
-def _check_members(errors: _Errors, members: Iterable[Any]) -> list[Any]:
+def _check_members(errors: FieldErrors, members: Iterable[Any]) -> list[Any]:
     chosen = list(members)
     wrong = [m.get_username() for m in chosen if m.role != Role.PANEL or not m.is_active]
     if wrong:
@@ -129,7 +115,7 @@ def _check_members(errors: _Errors, members: Iterable[Any]) -> list[Any]:
     return chosen
 
 
-def _check_rules(errors: _Errors, quorum: Any, decision_rule: Any, majority_fraction: Any,
+def _check_rules(errors: FieldErrors, quorum: Any, decision_rule: Any, majority_fraction: Any,
                  briefing_tolerance: Any) -> Decimal | None:
     if not isinstance(quorum, int) or quorum < 1:
         errors.add("quorum", _("The quorum is a whole number, at least 1."))
@@ -154,7 +140,7 @@ def create_panel(
 ) -> Panel:
     """Create a panel with the first version of its written threshold. Coordinator only."""
     authz.require(actor, "panel:configure")
-    errors = _Errors()
+    errors = FieldErrors()
     if not name.strip():
         errors.add("name", _("Give the panel a name."))
     if not threshold.strip():
@@ -190,7 +176,7 @@ def update_panel(*, actor: Any, panel: Panel, changes: Mapping[str, Any]) -> Pan
     unknown = sorted(set(changes) - {*_RULE_FIELDS, "members"})
     if unknown:
         raise ValidationError({name: [_("Unknown field.")] for name in unknown})
-    errors = _Errors()
+    errors = FieldErrors()
     merged = {name: changes.get(name, getattr(panel, name)) for name in _RULE_FIELDS}
     if not str(merged["name"]).strip():
         errors.add("name", _("Give the panel a name."))
@@ -259,7 +245,7 @@ def open_case(
     The case is judged against the threshold version current now, whatever changes later.
     """
     authz.require(actor, "panel_case:open")
-    errors = _Errors()
+    errors = FieldErrors()
     if not title.strip():
         errors.add("title", _("Give the case a title."))
     if not summary.strip():
@@ -347,7 +333,7 @@ def record_assessment(
 ) -> Assessment:
     """The member's own assessment against the case's threshold version. Written once."""
     _require_member(actor, case)
-    errors = _Errors()
+    errors = FieldErrors()
     if confidence not in Confidence.values:
         errors.add("confidence", _("Choose low, medium or high."))
     if not rationale.strip():
@@ -383,7 +369,7 @@ def decide(
     Afterwards the case and its history are read-only.
     """
     authz.require(actor, "panel_case:decide")
-    errors = _Errors()
+    errors = FieldErrors()
     if outcome not in Outcome.values:
         errors.add("outcome", _("Unknown outcome."))
     if not rationale.strip():
@@ -486,7 +472,7 @@ def record_briefing(
 ) -> Briefing:
     """Record a briefing the panel received (who, when, what), while the case is open."""
     authz.require(actor, "panel_case:record")
-    errors = _Errors()
+    errors = FieldErrors()
     if not briefed_by.strip():
         errors.add("briefed_by", _("Say who briefed the panel."))
     if not content.strip():
@@ -514,7 +500,7 @@ def record_targets_informed(
     Only a record: the notification itself goes through the notification mechanism.
     """
     authz.require(actor, "panel_case:record")
-    errors = _Errors()
+    errors = FieldErrors()
     if not who_was_informed.strip():
         errors.add("who_was_informed", _("Say who was informed."))
     _not_in_future(errors, "informed_at", informed_at)
@@ -531,7 +517,7 @@ def record_targets_informed(
 # --- Briefings offered to every registered party -------------------------------------------
 
 
-def _check_parties(errors: _Errors, parties: Iterable[Any]) -> list[Any]:
+def _check_parties(errors: FieldErrors, parties: Iterable[Any]) -> list[Any]:
     chosen = list(dict.fromkeys(parties))
     wrong = [p.slug for p in chosen if p.sector != Sector.POLITICAL_PARTY]
     if wrong:
@@ -552,7 +538,7 @@ def start_party_briefing_round(
     from civicshield.directory.selectors import organisations_visible_to
 
     authz.require(actor, "panel_case:record")
-    errors = _Errors()
+    errors = FieldErrors()
     if not subject.strip():
         errors.add("subject", _("Say what the briefing is about."))
     _not_in_future(errors, "offered_at", offered_at)
@@ -581,7 +567,7 @@ def offer_party_briefing(
 ) -> PartyBriefing:
     """Offer a round's briefing to one more party (one left out, or newly registered)."""
     authz.require(actor, "panel_case:record")
-    errors = _Errors()
+    errors = FieldErrors()
     _check_parties(errors, [party])
     _not_in_future(errors, "offered_at", offered_at)
     errors.raise_if_any()
@@ -603,7 +589,7 @@ def record_party_briefing_delivered(
 ) -> PartyBriefing:
     """Record that the briefing reached the party. Written once."""
     authz.require(actor, "panel_case:record")
-    errors = _Errors()
+    errors = FieldErrors()
     _not_in_future(errors, "delivered_at", delivered_at)
     moment = delivered_at or now()
     if moment < offer.offered_at:
@@ -629,7 +615,7 @@ def record_party_briefing_acknowledged(
 ) -> PartyBriefing:
     """Record the party's acknowledgement (who at the party, when). Written once."""
     authz.require(actor, "panel_case:record")
-    errors = _Errors()
+    errors = FieldErrors()
     if not acknowledged_by.strip():
         errors.add("acknowledged_by", _("Say who at the party acknowledged it."))
     _not_in_future(errors, "acknowledged_at", acknowledged_at)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from civicshield.comms.notifications import services as notification_services
 from civicshield.core import access, audit, authz
+from civicshield.core.errors import FieldErrors
 from civicshield.core.markings import TLP, is_wider
 from civicshield.correlation.services import correlate_reports
 from civicshield.reports import observables as observable_rules
@@ -83,22 +84,8 @@ def new_reference() -> str:
 # --- Validation -----------------------------------------------------------------------
 
 
-class _Errors:
-    """Collect field errors, so the caller hears of every problem at once."""
-
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.by_field.setdefault(name, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
-
-
-def _terms(actor: Any, errors: _Errors, name: str, vocabularies: list[str], codes: Iterable[str],
-           kinds: Sequence[str] = ()) -> list[Any]:
+def _terms(actor: Any, errors: FieldErrors, name: str, vocabularies: list[str],
+           codes: Iterable[str], kinds: Sequence[str] = ()) -> list[Any]:
     from civicshield.vocab.selectors import terms_visible_to
 
     wanted = [code.strip() for code in codes if code and code.strip()]
@@ -115,7 +102,7 @@ def _terms(actor: Any, errors: _Errors, name: str, vocabularies: list[str], code
     return [found[code] for code in dict.fromkeys(wanted) if code in found]
 
 
-def _check_dates(errors: _Errors, start: datetime, end: datetime | None) -> None:
+def _check_dates(errors: FieldErrors, start: datetime, end: datetime | None) -> None:
     now = timezone.now()
     if start > now + FUTURE_TOLERANCE:
         errors.add("observed_start", _("This is in the future."))
@@ -125,7 +112,7 @@ def _check_dates(errors: _Errors, start: datetime, end: datetime | None) -> None
         errors.add("observed_end", _("This is in the future."))
 
 
-def _check_audience(errors: _Errors, tlp: str, data: ReportInput) -> None:
+def _check_audience(errors: FieldErrors, tlp: str, data: ReportInput) -> None:
     named_organisations = bool(data.audience_organisations or data.audience_groups)
     if tlp == TLP.RED:
         if named_organisations:
@@ -142,7 +129,7 @@ def _check_audience(errors: _Errors, tlp: str, data: ReportInput) -> None:
         errors.add("audience", _("Named people are for TLP:RED; name organisations or groups."))
 
 
-def _normalised_observables(errors: _Errors, given: Sequence[Mapping[str, str]]
+def _normalised_observables(errors: FieldErrors, given: Sequence[Mapping[str, str]]
                             ) -> list[tuple[str, str]]:
     result: list[tuple[str, str]] = []
     for position, item in enumerate(given):
@@ -166,7 +153,7 @@ def _normalised_observables(errors: _Errors, given: Sequence[Mapping[str, str]]
     return result
 
 
-def _victims(errors: _Errors, actor: Any, given: Sequence[Mapping[str, Any]]) -> list[Victim]:
+def _victims(errors: FieldErrors, actor: Any, given: Sequence[Mapping[str, Any]]) -> list[Victim]:
     from civicshield.directory.selectors import organisation_for
 
     victims: list[Victim] = []
@@ -214,7 +201,7 @@ def _consent_width(consent: str) -> int:
     return [Consent.PRIVATE, Consent.PARTNERS, Consent.PUBLIC].index(Consent(consent))
 
 
-def _check_assessment(errors: _Errors, actor: Any, data: ReportInput
+def _check_assessment(errors: FieldErrors, actor: Any, data: ReportInput
                       ) -> tuple[list[Any], list[Any], list[Any]]:
     """Severity, outcome, confidence, dates and vocabulary; returns the resolved terms."""
     if not 1 <= int(data.severity) <= 5:
@@ -232,7 +219,7 @@ def _check_assessment(errors: _Errors, actor: Any, data: ReportInput
     return phases, information_types, techniques
 
 
-def _check_ceiling(errors: _Errors, actor: Any, owned: Any, terms: Any, tlp: str,
+def _check_ceiling(errors: FieldErrors, actor: Any, owned: Any, terms: Any, tlp: str,
                    reason: str) -> dict[str, Any] | None:
     """A marking wider than the covering agreements allow needs a reason; returns what the
     audit entry records of the override, or None when there is none."""
@@ -262,7 +249,7 @@ def create_report(*, actor: Any, data: ReportInput, organisation: Any = None) ->
     """
     authz.require(actor, "report:create")
     owner = organisation or getattr(actor, "organisation", None)
-    errors = _Errors()
+    errors = FieldErrors()
     for name, messages in data.extra_errors.items():
         for message in messages:
             errors.add(name, message)
@@ -346,7 +333,7 @@ def _link_observables(report: Report, canonical: Iterable[tuple[str, str]]) -> N
 def add_observables(*, actor: Any, report: Report, observables: Sequence[Mapping[str, str]]
                     ) -> Report:
     authz.require(actor, "report:change", report)
-    errors = _Errors()
+    errors = FieldErrors()
     canonical = _normalised_observables(errors, observables)
     errors.raise_if_any()
     with transaction.atomic():
@@ -501,7 +488,7 @@ def submit_public_tip(*, description: str, contact: str = "", title: str = "") -
     """
     from civicshield.directory.selectors import coordinating_organisation
 
-    errors = _Errors()
+    errors = FieldErrors()
     description = description.strip()
     if not description:
         errors.add("description", _("Tell us what you saw."))
@@ -543,7 +530,7 @@ def update_report(*, actor: Any, report: Report, changes: Mapping[str, Any]) -> 
     """Change a report. Vocabulary, marking and audience are validated as on creation;
     observables given are added (removing one is a separate, deliberate act)."""
     authz.require(actor, "report:change", report)
-    errors = _Errors()
+    errors = FieldErrors()
     allowed = {*_SIMPLE_FIELDS, "phases", "information_types", "techniques", "tlp",
                "audience_organisations", "audience_groups", "audience_users", "observables",
                "victims", "override_reason"}
