@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from civicshield.directory.choices import Availability, EscalationLevel, PoliticalLeaning, Sector
@@ -162,12 +161,3 @@ class ContactForm(forms.Form):
         for name in ("topics", "phases", "languages"):
             initial[name] = ", ".join(getattr(contact, name))
         return initial
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: by field where the form has it."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)

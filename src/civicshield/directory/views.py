@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from civicshield.core import authz
 from civicshield.core.errors import Conflict, NotFound
+from civicshield.core.forms import apply_errors
 from civicshield.directory import selectors, services, vcard
 from civicshield.directory.forms import (
     ContactForm,
@@ -27,7 +28,6 @@ from civicshield.directory.forms import (
     OrganisationFilterForm,
     OrganisationForm,
     WhoToContactForm,
-    apply_errors,
 )
 from civicshield.directory.models import Contact, Organisation
 

@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from civicshield.panel.choices import Confidence, DecisionRule, Outcome
@@ -185,12 +184,3 @@ class OfferForm(forms.Form):
 
 class AcknowledgementForm(forms.Form):
     acknowledged_by = forms.CharField(label=_("Acknowledged by"), max_length=200)
-
-
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form, by field where the form has it."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from civicshield.core import authz
 from civicshield.core.errors import Conflict, NotFound
+from civicshield.core.forms import apply_errors
 from civicshield.panel import selectors, services
 from civicshield.panel.choices import CaseStatus, Outcome
 from civicshield.panel.forms import (
@@ -36,7 +37,6 @@ from civicshield.panel.forms import (
     PanelSettingsForm,
     TargetsInformedForm,
     ThresholdForm,
-    apply_service_errors,
 )
 from civicshield.panel.models import PanelCase
 from civicshield.panel.selectors import Access
@@ -119,7 +119,7 @@ def panel_settings(request: HttpRequest) -> HttpResponse:
             else:
                 services.update_panel(actor=viewer, panel=panel, changes=changes)
         except ValidationError as error:
-            apply_service_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Panel settings saved."))
             return redirect("panel:settings")
@@ -142,7 +142,7 @@ def panel_threshold(request: HttpRequest) -> HttpResponse:
             version = services.change_threshold(actor=request.user, panel=panel,
                                                 text=form.cleaned_data["text"])
         except ValidationError as error:
-            apply_service_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Threshold version %(number)s saved.") % {
                 "number": version.number})
@@ -187,7 +187,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 summary=form.cleaned_data["summary"], reports=form.chosen_reports(),
                 affected_organisations=form.chosen_organisations())
         except ValidationError as error:
-            apply_service_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Case opened. The panel members are asked to declare "
                                         "any conflict of interest before reading it."))
@@ -263,7 +263,7 @@ def case_declare(request: HttpRequest, case_id: int) -> HttpResponse:
                 actor=request.user, case=case, has_conflict=form.cleaned_data["has_conflict"],
                 description=form.cleaned_data["description"])
         except ValidationError as error:
-            apply_service_errors(form, error)
+            apply_errors(form, error)
         except (PermissionDenied, Conflict) as error:
             form.add_error(None, _refusal(error))
         else:
@@ -287,7 +287,7 @@ def case_assess(request: HttpRequest, case_id: int) -> HttpResponse:
         try:
             services.record_assessment(actor=request.user, case=case, **form.cleaned_data)
         except ValidationError as error:
-            apply_service_errors(form, error)
+            apply_errors(form, error)
         except (PermissionDenied, Conflict) as error:
             messages.error(request, _refusal(error))
             return _back_to(case)
@@ -307,7 +307,7 @@ def case_decide(request: HttpRequest, case_id: int) -> HttpResponse:
         try:
             services.decide(actor=request.user, case=case, **form.cleaned_data)
         except ValidationError as error:
-            apply_service_errors(form, error)
+            apply_errors(form, error)
         except Conflict as error:
             messages.error(request, _refusal(error))
             return _back_to(case)
@@ -346,7 +346,7 @@ def case_briefing(request: HttpRequest, case_id: int) -> HttpResponse:
                 briefed_at=form.cleaned_data["briefed_at"], content=form.cleaned_data["content"],
                 organisation=form.chosen_organisation())
         except ValidationError as error:
-            apply_service_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Briefing recorded."))
             return _back_to(case, "briefings")
@@ -363,7 +363,7 @@ def case_targets(request: HttpRequest, case_id: int) -> HttpResponse:
         try:
             services.record_targets_informed(actor=request.user, case=case, **form.cleaned_data)
         except ValidationError as error:
-            apply_service_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Recorded: the known targets were informed."))
             return _back_to(case, "targets")
@@ -384,7 +384,7 @@ def round_new(request: HttpRequest, case_id: int) -> HttpResponse:
             services.start_party_briefing_round(actor=request.user, case=case,
                                                 subject=form.cleaned_data["subject"])
         except ValidationError as error:
-            apply_service_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Briefing offered to every registered party."))
             return redirect("panel:fairness", case_id=case.pk)

@@ -25,6 +25,7 @@ from civicshield.comms.choices import ArticleKind
 from civicshield.comms.models import Notice, NoticeVersion
 from civicshield.comms.stix import notice_report_bundle
 from civicshield.core.errors import NotFound
+from civicshield.core.forms import apply_errors
 from civicshield.directory.selectors import coordinating_organisation
 from civicshield.portal.forms import ConcernForm
 from civicshield.portal.selectors import public_statistics
@@ -178,14 +179,6 @@ def _store(form: ConcernForm) -> str:
     return report.reference
 
 
-def _apply_errors(form: ConcernForm, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
-
-
 def _thanks(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "portal/report_thanks.html", {
         "reference": reference, "coordinator": coordinating_organisation(),
@@ -199,7 +192,7 @@ def _report_form(request: HttpRequest) -> HttpResponse:
         try:
             reference = _store(form)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _thanks(request, reference)
     return render(request, "portal/report.html", {"form": form},
@@ -226,7 +219,7 @@ def _report_json(request: HttpRequest) -> HttpResponse:
         try:
             return JsonResponse({"reference": _store(form)}, status=201)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
     errors = {field: [str(message) for message in messages]
               for field, messages in form.errors.items()}
     first_field, first_messages = next(iter(errors.items()))

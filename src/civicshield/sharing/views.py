@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from civicshield.core import authz
 from civicshield.core.errors import Conflict, NotFound
+from civicshield.core.forms import apply_errors
 from civicshield.directory import selectors as directory_selectors
 from civicshield.directory.choices import Sector
 from civicshield.sharing import selectors, services
@@ -27,7 +28,6 @@ from civicshield.sharing.forms import (
     AgreementForm,
     SharingGroupForm,
     SharingGroupMembersForm,
-    apply_errors,
 )
 from civicshield.sharing.models import SharingAgreement, SharingGroup
 from civicshield.vocab.selectors import localised, terms_visible_to

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from civicshield.core import authz
 from civicshield.core.errors import NotFound
+from civicshield.core.forms import apply_errors
 from civicshield.core.markings import TLP
 from civicshield.sharing.federation import services
 from civicshield.sharing.federation.models import Direction, Peer
-from civicshield.sharing.forms import apply_errors
 
 
 class PeerForm(forms.Form):
