@@ -1,7 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from civicshield.core import authz
+from civicshield.core import audit, authz
 from civicshield.core.models import ApiToken, AuditEntry
 
 
@@ -12,6 +16,28 @@ def _backoffice_permission(request: HttpRequest) -> bool:
 # The back office is for the `admin` role only, whatever the staff flag says.
 admin.site.has_permission = _backoffice_permission  # type: ignore[method-assign]
 admin.site.site_header = "Civic Shield back office"
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Back-office writes are audited like any other: one entry per saved or deleted record,
+    in the same transaction (`admin.add`, `admin.change` naming the fields, `admin.delete`)."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit.record(actor=request.user, action="admin.change" if change else "admin.add",
+                         target=obj, details={"fields": sorted(form.changed_data)})
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with transaction.atomic():
+            audit.record(actor=request.user, action="admin.delete", target=obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        with transaction.atomic():
+            for obj in queryset:
+                audit.record(actor=request.user, action="admin.delete", target=obj)
+            super().delete_queryset(request, queryset)
 
 
 @admin.register(AuditEntry)
@@ -32,7 +58,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedAdmin):
     list_display = ("prefix", "user", "label", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("prefix", "digest", "created_at", "last_used_at")
     exclude = ("digest",)

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from civicshield.core.admin import AuditedAdmin
 from civicshield.directory.models import Contact, Organisation, User
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdmin):
     list_display = ("name", "slug", "sector", "country", "region", "verified")
     list_filter = ("sector", "verified", "country")
     search_fields = ("name", "slug")
@@ -13,7 +14,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(AuditedAdmin):
     list_display = (
         "name",
         "organisation",
@@ -28,7 +29,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class CivicShieldUserAdmin(UserAdmin):
+class CivicShieldUserAdmin(AuditedAdmin, UserAdmin):
     list_display = ("username", "organisation", "role", "is_active", "last_login")
     list_filter = ("role", "is_active")
     fieldsets = (

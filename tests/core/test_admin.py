@@ -1,0 +1,34 @@
+"""The back office writes to the audit log like every other surface."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from civicshield.core.choices import Role
+from civicshield.core.models import AuditEntry
+from civicshield.correlation.models import AllowListEntry
+from civicshield.directory.models import Contact
+from tests.factories import make_contact, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_adding_and_deleting_in_the_back_office_are_audited(client_for: Any) -> None:
+    administrator = make_user(Role.ADMIN)
+    client = client_for(administrator)
+
+    added = client.post("/admin/correlation/allowlistentry/add/", {
+        "type": "domain", "value": "example.org", "reason": "Documentation domain"})
+    assert added.status_code == 302, added.content[:500]
+    entry = AllowListEntry.objects.get()
+    record = AuditEntry.objects.get(action="admin.add")
+    assert (record.actor, record.object_id) == (administrator, str(entry.pk))
+    assert record.details["fields"] == ["reason", "type", "value"]
+
+    contact = make_contact()
+    deleted = client.post(f"/admin/directory/contact/{contact.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302
+    assert not Contact.objects.filter(pk=contact.pk).exists()
+    assert AuditEntry.objects.filter(action="admin.delete", object_id=str(contact.pk)).exists()
