@@ -120,6 +120,18 @@ def test_a_report_naming_a_victim_organisation_notifies_it_with_what_it_may_see(
     assert "a candidate in the North region" in body
 
 
+def test_a_victim_notification_records_who_reported_in_its_one_audited_write(
+        party: Party, coordinator: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from civicshield.core.models import AuditEntry
+
+    report = _report_about(party, coordinator, tlp=TLP.AMBER, audience=[party.organisation],
+                           django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    notification = Notification.objects.get(report=report)
+    assert notification.created_by == coordinator
+    entry = AuditEntry.objects.get(action="notification.create")
+    assert entry.object_id == str(notification.pk)
+
+
 def test_a_report_the_victim_may_not_see_is_withheld_from_its_notification(
         party: Party, coordinator: Any, coordinator_org: Any,
         django_capture_on_commit_callbacks: Any) -> None:

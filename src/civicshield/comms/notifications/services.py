@@ -66,6 +66,7 @@ def notify(
     subject: str = "",
     key: str = "",
     sender_organisation: Organisation | None = None,
+    on_behalf_of: Any = None,
 ) -> Notification:
     """Tell `organisation` of a matter: resolve its contacts, queue one delivery per channel.
 
@@ -73,8 +74,10 @@ def notify(
     platform itself (hooks). The texts are shown as given, so they must be fit for the
     addressee; of a linked `report`, each recipient is shown only what the access layer and
     the victims' consent allow. `key` makes the call idempotent: a second call with the same
-    key returns the first notification unchanged. Raises ValidationError naming every bad
-    field; returns the notification (its deliveries go out from a worker after commit).
+    key returns the first notification unchanged. `on_behalf_of`: the person a platform
+    notification (a hook) is sent for, recorded as its creator. Raises ValidationError naming
+    every bad field; returns the notification (its deliveries go out from a worker after
+    commit).
     """
     if actor is not None:
         authz.require(actor, "notification:send")
@@ -104,7 +107,7 @@ def notify(
     with transaction.atomic():
         notification = Notification.objects.create(
             kind=kind, organisation=organisation, sender_organisation=sender_organisation,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor if getattr(actor, "is_authenticated", False) else on_behalf_of,
             severity=int(severity), title=title.strip(), what_happened=what_happened,
             what_we_know=what_we_know, what_to_do=what_to_do, occurred_at=occurred_at,
             topic=topic, phase=phase, report=report, subject=subject[:200],
@@ -164,10 +167,8 @@ def notify_report_victims(*, report_id: int) -> list[Notification]:
             severity=report.severity, what_happened=happened,
             occurred_at=report.observed_start, topic=topics[0] if topics else "",
             phase=phases[0] if phases else "", report=report,
-            key=f"report-{report.pk}-{kind}-{organisation.pk}",
+            key=f"report-{report.pk}-{kind}-{organisation.pk}", on_behalf_of=report.created_by,
         )
-        if report.created_by_id and notification.created_by_id is None:
-            Notification.objects.filter(pk=notification.pk).update(created_by=report.created_by)
         told.append(notification)
     return told
 
