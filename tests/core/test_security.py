@@ -121,6 +121,21 @@ def test_coordinator_must_pass_the_second_factor_before_the_workspace() -> None:
     assert device.confirmed
 
 
+def test_starting_and_completing_enrolment_are_audited_and_revisits_reuse_the_device(
+) -> None:
+    from civicshield.core.models import AuditEntry
+
+    coordinator = make_user(Role.COORDINATOR)
+    client = Client()
+    client.post("/accounts/login/", {"username": coordinator.username, "password": PASSWORD})
+    client.get("/app/account/second-factor/")
+    client.get("/app/account/second-factor/")
+    device = TOTPDevice.objects.get(user=coordinator)  # one device, not one per visit
+    assert AuditEntry.objects.filter(action="second_factor.start", actor=coordinator).count() == 1
+    client.post("/app/account/second-factor/", {"code": f"{totp(device.bin_key):06d}"})
+    assert AuditEntry.objects.filter(action="second_factor.enrol", actor=coordinator).exists()
+
+
 def test_second_factor_redirect_never_leaves_the_site() -> None:
     coordinator = make_user(Role.COORDINATOR)
     client = Client()

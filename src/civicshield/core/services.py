@@ -1,4 +1,5 @@
-"""Writes of the kernel: API tokens. One transaction and one audit entry each."""
+"""Writes of the kernel: API tokens and second factors. One transaction and one audit
+entry each."""
 
 from __future__ import annotations
 
@@ -76,3 +77,38 @@ def user_for_token(secret: str) -> Any | None:
         # A usage timestamp, not a business change: no audit entry.
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- Second factor (TOTP) -----------------------------------------------------------------
+
+
+def second_factor_device(*, user: Any) -> Any:
+    """The user's TOTP device: the confirmed one, else the one being enrolled, else a new
+    one (its secret is shown once as a QR code). The user's row is locked while looking, so
+    two sign-in pages at once enrol one device, not two."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from civicshield.directory.models import User
+
+    devices = TOTPDevice.objects.filter(user=user)
+    device = devices.filter(confirmed=True).first() or devices.filter(confirmed=False).first()
+    if device is not None:
+        return device
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).exists()
+        device = devices.order_by("-confirmed").first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="authenticator",
+                                               confirmed=False)
+            audit.record(actor=user, action="second_factor.start", target=device)
+    return device
+
+
+def confirm_second_factor(*, user: Any, device: Any) -> None:
+    """Mark the device enrolled once its first code was verified."""
+    if device.confirmed:
+        return
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit.record(actor=user, action="second_factor.enrol", target=device)

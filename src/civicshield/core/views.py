@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,9 +20,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from civicshield.core import audit, authz, selectors, services
+from civicshield.core import authz, selectors, services
 from civicshield.core.forms import SecondFactorForm, TokenForm
 
 
@@ -74,21 +73,12 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     """Enrol a TOTP device on first use, then verify a code at each sign-in."""
     user: Any = request.user
     next_url = _safe_next(request, reverse("workspace:dashboard"))
-    confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    device = confirmed
-    if device is None:
-        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-        if device is None:
-            with transaction.atomic():
-                device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    device = services.second_factor_device(user=user)
+    confirmed = device if device.confirmed else None
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
-            if not device.confirmed:
-                with transaction.atomic():
-                    device.confirmed = True
-                    device.save(update_fields=["confirmed"])
-                    audit.record(actor=user, action="second_factor.enrol", target=device)
+            services.confirm_second_factor(user=user, device=device)
             otp_login(request, device)
             return redirect(next_url)
         form.add_error("code", _("That code is not valid. Check the time on your device."))
