@@ -682,3 +682,25 @@ def test_an_unexpected_error_during_a_pull_is_recorded_and_audited_then_raised(
     assert peer.last_error == "RuntimeError: disk full" and peer.consecutive_failures == 1
     entry = AuditEntry.objects.get(action="federation.pull")
     assert entry.details["error"] == "RuntimeError: disk full"
+
+
+@pytest.mark.django_db
+def test_a_peer_edited_during_a_pull_keeps_its_reset_cursor(owner: Any) -> None:
+    from civicshield.sharing.federation import services
+    from civicshield.sharing.federation.services import FederationError, SyncResult
+
+    peer = create_peer(actor=OPERATOR, name="peer-moving", api_root_url=NORTH,
+                       collection_id=COMMUNITY, direction="pull", organisation=owner)
+    running = Peer.objects.get(pk=peer.pk)  # what a sync in progress holds
+    services.update_peer(actor=OPERATOR, peer_id=peer.pk, name=peer.name,
+                         api_root_url="https://south.example/taxii2/api/",
+                         collection_id=COMMUNITY, direction="pull",
+                         widest_tlp=peer.widest_tlp, active=True)
+
+    page = _report_bundle(TLP.GREEN, "From the old address")["objects"]
+    with pytest.raises(FederationError):
+        services._import_page(running, page, "2025-03-01T10:00:00.000000Z",
+                              SyncResult(peer=running.name, direction="pull"))
+
+    peer.refresh_from_db()
+    assert peer.pull_cursor == "" and not StixObject.objects.exists()

@@ -281,6 +281,20 @@ def pull_from_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
     return result
 
 
+# What a sync was started with; an edit of any of them resets the cursors (`update_peer`).
+_SYNC_SETTINGS = ("api_root_url", "collection_id", "widest_tlp", "active", "organisation_id")
+
+
+def _lock_unchanged(peer: Peer) -> None:
+    """Lock the peer's row for the caller's transaction, and stop the sync if the peer was
+    edited or removed since it started: writing this sync's cursor would undo the reset,
+    and its objects would be filed under settings that no longer hold."""
+    current = Peer.objects.select_for_update().filter(pk=peer.pk).values(*_SYNC_SETTINGS).first()
+    if current is None or any(current[name] != getattr(peer, name) for name in _SYNC_SETTINGS):
+        raise FederationError(f"peer {peer.name} was changed during the sync; the next sync "
+                              "uses its new settings")
+
+
 def _import_page(peer: Peer, objects: list[Any], cursor: str, result: SyncResult) -> None:
     from civicshield.directory.selectors import coordinating_organisation
     from civicshield.sharing.stix.import_ import Destination, InvalidStix, import_stix
@@ -299,6 +313,7 @@ def _import_page(peer: Peer, objects: list[Any], cursor: str, result: SyncResult
         raise FederationError("no owner for received content: set the peer's organisation "
                               "or mark a coordinating organisation")
     with transaction.atomic():
+        _lock_unchanged(peer)
         status = None
         for _round in range(_FIX_ROUNDS + 1):
             if not accepted:
@@ -398,7 +413,9 @@ def push_to_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
                 result.pages += 1
             if last == peer.push_cursor:
                 break
-            Peer.objects.filter(pk=peer.pk).update(push_cursor=last)
+            with transaction.atomic():
+                _lock_unchanged(peer)
+                Peer.objects.filter(pk=peer.pk).update(push_cursor=last)
             peer.push_cursor = last
     except PeerUnavailable as error:
         result.error = f"peer unavailable: {error}"
