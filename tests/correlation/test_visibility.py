@@ -165,3 +165,21 @@ def test_campaign_actions_follow_the_permission_matrix(
     assert (campaign.status, campaign.name) == ("confirmed", "Vote by SMS")
     hidden.refresh_from_db()
     assert hidden.status == "candidate"
+
+
+def test_a_campaigns_dates_span_only_the_members_the_reader_may_see(
+        api_client_for: Any) -> None:
+    from datetime import timedelta
+
+    from tests.correlation.conftest import NOW
+
+    analyst = make_user(Role.ANALYST)
+    value = [("domain", "vote-info-veridia.com")]
+    add_report(observables=value, observed=NOW - timedelta(days=10))
+    add_report(observables=value, observed=NOW - timedelta(days=5))
+    add_report(observables=value, observed=NOW - timedelta(days=1), tlp=TLP.AMBER,
+               owner=make_organisation())  # hidden from the analyst
+
+    [item] = api_client_for(analyst).get("/api/v1/campaigns").json()["items"]
+    assert item["last_seen"][:10] == (NOW - timedelta(days=5)).date().isoformat()
+    assert item["first_seen"][:10] == (NOW - timedelta(days=10)).date().isoformat()

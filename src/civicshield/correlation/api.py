@@ -71,8 +71,8 @@ def campaign_out(summary: selectors.CampaignSummary) -> CampaignOut:
         score=ScoreOut(**{key: value for key, value in parts.as_dict().items()}),
         # Of the campaign as the caller may see it: hidden reports add nothing here.
         threshold_crossed=parts.crossed, reports=summary.reports,
-        links=_links(summary.links), first_seen=campaign.first_seen,
-        last_seen=campaign.last_seen)
+        links=_links(summary.links), first_seen=summary.first_seen,
+        last_seen=summary.last_seen)
 
 
 class _Serialised:

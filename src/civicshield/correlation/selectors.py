@@ -78,6 +78,9 @@ class CampaignSummary:
     reports: list[int]  # the members the viewer may see
     parts: scoring.ScoreParts
     links: list[LinkView] = field(default_factory=list)
+    # The span of the visible members (the stored span counts hidden ones too).
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
 
 
 def _score(facts: list[scoring.MemberFacts], now: datetime | None = None) -> scoring.ScoreParts:
@@ -94,9 +97,15 @@ def summaries(viewer: Any, campaigns: list[Campaign], *, now: datetime | None = 
             "campaign_id", "report_id"):
         members[campaign_id].append(report_id)
     facts = engine.member_facts(r for ids in members.values() for r in ids)
-    return [CampaignSummary(campaign, members[campaign.pk],
-                            _score([facts[r] for r in members[campaign.pk] if r in facts], now))
-            for campaign in campaigns]
+    result = []
+    for campaign in campaigns:
+        seen = [facts[r] for r in members[campaign.pk] if r in facts]
+        observed = [fact.observed_start for fact in seen]
+        result.append(CampaignSummary(
+            campaign, members[campaign.pk], _score(seen, now),
+            first_seen=min(observed) if observed else None,
+            last_seen=max(observed) if observed else None))
+    return result
 
 
 def links_between(report_ids: set[int] | list[int]) -> list[LinkView]:
