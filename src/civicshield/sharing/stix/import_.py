@@ -32,7 +32,13 @@ from civicshield.reports import observables as observable_rules
 from civicshield.reports.choices import Confidence, ObservableType, Outcome, Source
 from civicshield.sharing.stix.export import CUSTOM_SCO_TYPES, EXTENSION_ID, TECHNIQUE_SOURCES
 from civicshield.sharing.stix.markings import TLP_BY_MARKING_ID, tlp_of_definition
-from civicshield.sharing.stix.publish import Audience, Entry, mark_published, version_of
+from civicshield.sharing.stix.publish import (
+    Audience,
+    Entry,
+    lock_collections,
+    mark_published,
+    version_of,
+)
 from civicshield.sharing.stix.publish import write_entries as publish_entries
 from civicshield.sharing.stix.validate import InvalidStix, Problem, objects_of, parse_timestamp
 from civicshield.sharing.stix.validate import validate as validate_objects
@@ -165,45 +171,12 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
 
     texts = [json.dumps(body, separators=(",", ":"), ensure_ascii=False) for body in objects]
     versions = [version_of(body) for body in objects]
-    ids = sorted({body["id"] for body in objects})
-    # Most ids of a feed are new: look them up as plain rows, load only those held.
-    held = [pk for pk, _stix_id in rows_sql.ids_by(StixObject, "stix_id", ids)]
-    existing: dict[str, Any] = {row.stix_id: row for row in StixObject.objects.filter(
-        pk__in=held)} if held else {}
-    seen_versions: set[tuple[str, str]] = {
-        (stix_id, modified) for _pk, stix_id, modified in
-        rows_sql.ids_by(StixObjectVersion, "stix_id", ids, "modified")}
-    newest: dict[str, str] = {}
-    for body, version in zip(objects, versions, strict=True):
-        newest[body["id"]] = max(version, newest.get(body["id"], ""))
-    # Only the organisation holding an object sends its newer versions: anyone else could
-    # re-mark (widen) or rewrite what it does not own, or may not even see. The same message
-    # whether the importer sees the object or not; older and equal versions are skipped.
-    foreign = sorted(stix_id for stix_id, row in existing.items()
-                     if row.owner_organisation_id != owner.pk and newest[stix_id] > row.modified)
-    if foreign:
-        raise InvalidStix([Problem(stix_id, "this id belongs to an object held by another "
-                                            "organisation: only it may send newer versions")
-                           for stix_id in foreign])
-    content_markings = {body["id"]: tlp_of_definition(body) for body in objects
-                        if body["type"] == "marking-definition"}
-    stored_markings = {row.stix_id: tlp_of_definition(json.loads(row.body))
-                       for row in StixObject.objects.filter(
-                           type="marking-definition",
-                           stix_id__in=list({ref for body in objects for ref in
-                                             body.get("object_marking_refs") or ()
-                                             if ref not in TLP_BY_MARKING_ID}))}
-
-    def tlp_for(body: dict[str, Any]) -> str:
-        found = []
-        for ref in body.get("object_marking_refs") or ():
-            tlp = TLP_BY_MARKING_ID.get(ref) or content_markings.get(ref) or \
-                stored_markings.get(ref)
-            if tlp:
-                found.append(tlp)
-        return min(found, key=width) if found else destination.default_tlp
-
     with transaction.atomic():
+        # What is held is read under the collections' lock, so two imports of the same
+        # new objects at once queue: the second finds the first's rows and skips them.
+        lock_collections()
+        existing, seen_versions, newest = _holdings(objects, versions, owner)
+        tlp_for = _marking_resolver(objects, destination.default_tlp)
         status = StixImport.objects.create(
             status_id=uuid.uuid4(), source=source, collection=destination.collection,
             actor=user, organisation=owner, total_count=len(objects),
@@ -283,6 +256,64 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
             # turned into an error for a client whose objects are all stored.
             transaction.on_commit(lambda: _correlate(report_ids), robust=True)
     return status
+
+
+
+def _holdings(objects: Sequence[dict[str, Any]], versions: Sequence[str], owner: Any
+              ) -> tuple[dict[str, Any], set[tuple[str, str]], dict[str, str]]:
+    """What we hold of these objects: the current rows by id, the (id, version) pairs
+    stored, and the newest version of each id in the content. Raises InvalidStix for
+    newer versions of objects another organisation holds."""
+    from civicshield.sharing.models import StixObject, StixObjectVersion
+
+    ids = sorted({body["id"] for body in objects})
+    # Most ids of a feed are new: look them up as plain rows, load only those held.
+    held = [pk for pk, _stix_id in rows_sql.ids_by(StixObject, "stix_id", ids)]
+    existing: dict[str, Any] = {row.stix_id: row for row in StixObject.objects.filter(
+        pk__in=held)} if held else {}
+    seen_versions: set[tuple[str, str]] = {
+        (stix_id, modified) for _pk, stix_id, modified in
+        rows_sql.ids_by(StixObjectVersion, "stix_id", ids, "modified")}
+    newest: dict[str, str] = {}
+    for body, version in zip(objects, versions, strict=True):
+        newest[body["id"]] = max(version, newest.get(body["id"], ""))
+    # Only the organisation holding an object sends its newer versions: anyone else could
+    # re-mark (widen) or rewrite what it does not own, or may not even see. The same message
+    # whether the importer sees the object or not; older and equal versions are skipped.
+    foreign = sorted(stix_id for stix_id, row in existing.items()
+                     if row.owner_organisation_id != owner.pk and newest[stix_id] > row.modified)
+    if foreign:
+        raise InvalidStix([Problem(stix_id, "this id belongs to an object held by another "
+                                            "organisation: only it may send newer versions")
+                           for stix_id in foreign])
+    return existing, seen_versions, newest
+
+
+def _marking_resolver(objects: Sequence[dict[str, Any]], default_tlp: str
+                      ) -> Callable[[dict[str, Any]], str]:
+    """The TLP of an object: the narrowest of its markings (TLP 2.0, defined in the content
+    or stored), else the destination's default."""
+    from civicshield.sharing.models import StixObject
+
+    content_markings = {body["id"]: tlp_of_definition(body) for body in objects
+                        if body["type"] == "marking-definition"}
+    stored_markings = {row.stix_id: tlp_of_definition(json.loads(row.body))
+                       for row in StixObject.objects.filter(
+                           type="marking-definition",
+                           stix_id__in=list({ref for body in objects for ref in
+                                             body.get("object_marking_refs") or ()
+                                             if ref not in TLP_BY_MARKING_ID}))}
+
+    def tlp_for(body: dict[str, Any]) -> str:
+        found = []
+        for ref in body.get("object_marking_refs") or ():
+            tlp = TLP_BY_MARKING_ID.get(ref) or content_markings.get(ref) or \
+                stored_markings.get(ref)
+            if tlp:
+                found.append(tlp)
+        return min(found, key=width) if found else default_tlp
+
+    return tlp_for
 
 
 @dataclass

@@ -6,7 +6,9 @@ collection, each named organisation's and each named sharing group's; RED → th
 collections of the named people's organisations. Each entry carries the record's own
 marking and audience, so `core.access.visible_to` decides who sees it exactly as for the
 record. Entries are written in bulk with strictly increasing `date_added`, so
-`added_after` and keyset paging never skip or repeat an object.
+`added_after` and keyset paging never skip or repeat an object. Writers of entries take
+one lock (`lock_collections`) until they commit, so entries become visible in the order
+of their `date_added`: a reader's cursor never passes an entry that commits later.
 
 Reports written through `reports.services` are published lazily: `sync_reports()` runs
 before a collection is read and publishes the reports changed since (`PublishedReport`).
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
@@ -38,6 +40,8 @@ ANY_MEMBER = Viewer(user_id=0, organisation_id=0, lineage=(), is_coordinator=Fal
 _CHUNK = 900
 # Reports saved in transactions still open when we last looked: look back this far.
 SYNC_LOOKBACK = timedelta(minutes=5)
+# pg_advisory_xact_lock key of the collections' append lock (any fixed 64-bit number).
+_APPEND_LOCK = 0x5441584949  # "TAXII"
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,21 @@ def _date_added_series(count: int) -> list[datetime]:
     return [start + timedelta(microseconds=offset) for offset in range(count)]
 
 
+def lock_collections() -> None:
+    """Hold the collections' append lock until the current transaction ends.
+
+    Without it, on PostgreSQL a transaction that took its `date_added` first but commits
+    last would appear behind a peer's `added_after` cursor (and ours for push) and never
+    be served to it; two readers publishing the same changed reports would also collide.
+    SQLite needs nothing: its writers already queue at BEGIN IMMEDIATE (settings).
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("lock_collections() needs a transaction: the lock ends with it")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPEND_LOCK])
+
+
 def write_entries(entries: Sequence[Entry]) -> int:
     """Add these entries (an existing collection + id + version is left alone), mark older
     versions of the same objects as such, and drop them from collections they left.
@@ -103,6 +122,7 @@ def write_entries(entries: Sequence[Entry]) -> int:
 
     if not entries:
         return 0
+    lock_collections()
     by_identity = {(collection_id(e.key), e.stix_id, e.version): e for e in entries}
     ids = sorted({e.stix_id for e in entries})
     existing: dict[tuple[str, str], list[tuple[int, str, bool]]] = defaultdict(list)
@@ -247,26 +267,37 @@ def report_entries(reports: Sequence[Report]) -> list[Entry]:
 
 
 def sync_reports(report_ids: Iterable[int] | None = None) -> int:
-    """Publish reports changed since they were last published; returns how many."""
-    from civicshield.sharing.models import PublishedReport
+    """Publish reports changed since they were last published; returns how many.
+
+    Two readers at once publish each report once: the second waits for the first's lock,
+    then finds nothing left to do."""
     from civicshield.sharing.stix.export import with_related
+
+    wanted = list(report_ids) if report_ids is not None else None
+    if not _unpublished(wanted).exists():
+        return 0  # the usual case for a read: no lock, no write
+    with transaction.atomic():
+        lock_collections()
+        reports = list(with_related(_unpublished(wanted).order_by("updated_at", "id")))
+        if not reports:
+            return 0
+        write_entries(report_entries(reports))
+        mark_published(reports)
+    return len(reports)
+
+
+def _unpublished(report_ids: list[int] | None) -> Any:
+    from civicshield.sharing.models import PublishedReport
 
     published = PublishedReport.objects.filter(report_id=OuterRef("pk"),
                                                version=OuterRef("updated_at"))
     candidates = Report.objects.exclude(source=Source.EXERCISE).exclude(Exists(published))
     if report_ids is not None:
-        candidates = candidates.filter(pk__in=list(report_ids))
-    else:
-        state = PublishedReport.objects.aggregate(latest=Max("version"))["latest"]
-        if state is not None:
-            candidates = candidates.filter(updated_at__gte=state - SYNC_LOOKBACK)
-    reports = list(with_related(candidates.order_by("updated_at", "id")))
-    if not reports:
-        return 0
-    with transaction.atomic():
-        write_entries(report_entries(reports))
-        mark_published(reports)
-    return len(reports)
+        return candidates.filter(pk__in=report_ids)
+    state = PublishedReport.objects.aggregate(latest=Max("version"))["latest"]
+    if state is not None:
+        candidates = candidates.filter(updated_at__gte=state - SYNC_LOOKBACK)
+    return candidates
 
 
 def mark_published(reports: Sequence[Report]) -> None:
