@@ -12,11 +12,11 @@ import os
 import random
 import time
 from datetime import timedelta
-from statistics import median
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bench.timing import median_seconds
 from civicshield.core import access
 from civicshield.core.choices import Role
 from civicshield.core.markings import TLP
@@ -82,14 +82,6 @@ def _populate(rng: random.Random) -> User:
     return analyst
 
 
-def _time(call: object, repeat: int = 9) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()  # type: ignore[operator]
-        samples.append(time.perf_counter() - start)
-    return median(samples)
-
 
 def run() -> None:
     rng = random.Random(20261125)
@@ -118,6 +110,6 @@ def run() -> None:
     print(f"  analyst sees {seen:,} of {REPORTS:,}")
     for label, plain_call, filtered_call in (("first page", baseline_page, visible_page),
                                              ("first page + count", baseline, visible)):
-        plain, filtered = _time(plain_call), _time(filtered_call)
+        plain, filtered = median_seconds(plain_call, 9), median_seconds(filtered_call, 9)
         print(f"  {label:<18} unfiltered {plain * 1000:8.1f} ms, visible_to "
               f"{filtered * 1000:8.1f} ms, ratio {filtered / plain:6.2f}")

@@ -6,11 +6,9 @@ a plain listing of the same rows, as the directory grows.
 
 from __future__ import annotations
 
-import time
-from statistics import median
-
 from django.db import transaction
 
+from bench.timing import median_seconds
 from civicshield.core.choices import Role
 from civicshield.directory.models import Contact, Organisation, User
 from civicshield.directory.selectors import contacts_visible_to, who_to_contact
@@ -40,21 +38,13 @@ def _populate(total: int) -> User:
                                    organisation=organisations[0])
 
 
-def _time(call: object, repeat: int = 7) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()  # type: ignore[operator]
-        samples.append(time.perf_counter() - start)
-    return median(samples)
-
 
 def run() -> None:
     for total in (500, 5_000):
         Contact.objects.all().delete()
         viewer = _populate(total)
-        baseline = _time(lambda viewer=viewer: list(contacts_visible_to(viewer)))
-        ranked = _time(lambda viewer=viewer: who_to_contact(
+        baseline = median_seconds(lambda viewer=viewer: list(contacts_visible_to(viewer)))
+        ranked = median_seconds(lambda viewer=viewer: who_to_contact(
             viewer, topic="phishing", phase="campaign", region="North"))
         print(f"  {total:>6} contacts: listing {baseline * 1000:7.1f} ms, who-to-contact "
               f"{ranked * 1000:7.1f} ms, ratio {ranked / baseline:4.2f}")

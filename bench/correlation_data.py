@@ -19,6 +19,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from civicshield.core import rows as rows_sql
 from civicshield.core.markings import TLP
 from civicshield.directory.models import Organisation
 from civicshield.reports.models import Observable, Report, ReportObservable
@@ -129,10 +130,8 @@ class Generator:
 
     def _remember(self, pairs: set[tuple[str, str]]) -> None:
         values = [value for _, value in pairs]
-        for start in range(0, len(values), 900):
-            for pk, kind, value in Observable.objects.filter(
-                    value__in=values[start:start + 900]).values_list("pk", "type", "value"):
-                self.observable_ids[(kind, value)] = pk
+        for pk, value, kind in rows_sql.ids_by(Observable, "value", values, "type"):
+            self.observable_ids[(kind, value)] = pk
 
 
 def analyse() -> None:

@@ -269,13 +269,9 @@ def _narrative_evidence(reports: dict[int, dict], conf: CorrelationSettings,
     # a narrative is being copied) and compared row-wise in one numpy operation per report.
     known = dict(signatures)
     wanted = sorted({other for others in candidates.values() for other in others} - set(known))
-    table = NarrativeFingerprint._meta.db_table
-    for start in range(0, len(wanted), 900):
-        chunk = wanted[start:start + 900]
-        cursor.execute(f"SELECT report_id, signature FROM {table} "  # noqa: S608 — fixed names
-                       f"WHERE report_id IN ({','.join(['%s'] * len(chunk))})", chunk)
-        for other, signature in cursor.fetchall():
-            known[other] = narrative.signature_from_bytes(signature)
+    for _pk, other, signature in rows_sql.ids_by(NarrativeFingerprint, "report", wanted,
+                                                 "signature"):
+        known[other] = narrative.signature_from_bytes(signature)
     # One matrix of every signature of the batch's width (a stored one of another width,
     # from before a settings change, compares with nothing); candidates are rows of it.
     width = conf.minhash_permutations

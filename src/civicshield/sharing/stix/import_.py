@@ -400,10 +400,8 @@ def _store_reports(stored: dict[str, Any], by_id: dict[str, dict[str, Any]], own
     referenced = {ref for _row, body in received for ref in body.get("object_refs") or ()}
     outside = sorted(referenced - by_id.keys())
     bodies = dict(by_id)
-    for start in range(0, len(outside), _CHUNK):
-        for stix_id, text in StixObject.objects.filter(
-                stix_id__in=outside[start:start + _CHUNK]).values_list("stix_id", "body"):
-            bodies[stix_id] = json.loads(text)
+    for _pk, stix_id, text in rows_sql.ids_by(StixObject, "stix_id", outside, "body"):
+        bodies[stix_id] = json.loads(text)
     codes: set[str] = set()
     for ref in referenced:
         body = bodies.get(ref)
