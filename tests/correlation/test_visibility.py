@@ -183,3 +183,50 @@ def test_a_campaigns_dates_span_only_the_members_the_reader_may_see(
     [item] = api_client_for(analyst).get("/api/v1/campaigns").json()["items"]
     assert item["last_seen"][:10] == (NOW - timedelta(days=5)).date().isoformat()
     assert item["first_seen"][:10] == (NOW - timedelta(days=10)).date().isoformat()
+
+
+@pytest.mark.parametrize("hidden_tlp", [TLP.RED, TLP.AMBER])
+def test_campaigns_are_ordered_by_the_latest_report_the_reader_may_see(
+        hidden_tlp: str, api_client_for: Any, client_for: Any) -> None:
+    from datetime import timedelta
+
+    from tests.correlation.conftest import NOW
+
+    ours, theirs = make_organisation(), make_organisation()
+    analyst = make_user(Role.ANALYST, organisation=ours)
+    author = make_user(Role.ANALYST, organisation=theirs)
+    coordinator = make_user(Role.COORDINATOR,
+                            organisation=make_organisation(is_coordinator=True))
+    # B first, so that a tie broken by the newest id alone would put A first.
+    b_value, a_value = [("domain", "b-veridia.example")], [("domain", "a-veridia.example")]
+    for days in (4, 3):
+        add_report(observables=b_value, owner=ours, observed=NOW - timedelta(days=days))
+    for days in (10, 9):
+        add_report(observables=a_value, owner=ours, observed=NOW - timedelta(days=days))
+    # The most recent report of all is in A, and the analyst may not see it.
+    hidden = add_report(observables=a_value, tlp=hidden_tlp, owner=theirs,
+                        created_by=author, observed=NOW - timedelta(days=1))
+    a = Campaign.objects.get(memberships__report=hidden)
+    b = Campaign.objects.exclude(pk=a.pk).get()
+    assert b.pk < a.pk
+    assert a.last_seen > b.last_seen  # the stored span counts the hidden report
+
+    def api_order(user: Any, query: str = "") -> list[int]:
+        listed = api_client_for(user).get(f"/api/v1/campaigns{query}").json()
+        return [item["id"] for item in listed["items"]]
+
+    def page_order(user: Any) -> list[int]:
+        page = client_for(user).get("/app/correlation/campaigns/").content.decode()
+        positions = {page.index(f'href="/app/correlation/campaigns/{c.pk}/"'): c.pk
+                     for c in (a, b)}
+        return [positions[index] for index in sorted(positions)]
+
+    assert api_order(analyst) == [b.pk, a.pk]
+    assert page_order(analyst) == [b.pk, a.pk]
+    # The order holds across pages.
+    assert api_order(analyst, "?limit=1") + api_order(analyst, "?limit=1&offset=1") == [
+        b.pk, a.pk]
+    # Whoever may see the hidden report sees A as the more recent campaign.
+    seer = author if hidden_tlp == TLP.RED else coordinator
+    assert api_order(seer) == [a.pk, b.pk]
+    assert page_order(seer) == [a.pk, b.pk]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,14 +45,22 @@ def _visible_members(viewer: Any) -> QuerySet[Membership]:
 
 
 def campaigns_visible_to(viewer: Any, *, status: str = "") -> QuerySet[Campaign]:
-    """Campaigns with at least one report the viewer may see, most recent activity first."""
+    """Campaigns with at least one report the viewer may see, ordered by the latest
+    `observed_start` among those reports (newest first, then the newest campaign; none
+    dated last). The order is computed in the database, so the queryset pages and counts
+    like any other."""
     if not authz.can(viewer, "campaign:view"):
         return Campaign.objects.none()
-    queryset = Campaign.objects.filter(
-        Exists(_visible_members(viewer).filter(campaign=OuterRef("pk"))))
+    members = _visible_members(viewer).filter(campaign=OuterRef("pk"))
+    # Not the stored `last_seen`: it counts hidden members, and the order would reveal that
+    # a report the viewer may not see made a campaign more recent.
+    latest_visible = members.order_by().values("campaign").annotate(
+        latest=Max("report__observed_start")).values("latest")
+    queryset = Campaign.objects.filter(Exists(members)).alias(
+        visible_last_seen=Subquery(latest_visible))
     if status:
         queryset = queryset.filter(status=status)
-    return queryset.order_by("-last_seen", "-id")
+    return queryset.order_by(F("visible_last_seen").desc(nulls_last=True), "-id")
 
 
 def campaign_for(viewer: Any, campaign_id: int) -> Campaign:
