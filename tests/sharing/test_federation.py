@@ -4,6 +4,7 @@ test database."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -35,6 +36,7 @@ from tests.report_factories import make_report
 CIVICSHIELD = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "civicshield"
 MARKING = {
     TLP.GREEN: "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    TLP.AMBER: "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
     TLP.AMBER_STRICT: "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
     TLP.RED: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
 }
@@ -704,3 +706,217 @@ def test_a_peer_edited_during_a_pull_keeps_its_reset_cursor(owner: Any) -> None:
 
     peer.refresh_from_db()
     assert peer.pull_cursor == "" and not StixObject.objects.exists()
+
+
+# --- What a sync leaves out, and why -----------------------------------------------------
+
+
+def _left_out(result: Any) -> dict[str, str]:
+    """The objects a sync left out: STIX id -> reason."""
+    return {item.stix_id: item.reason for item in result.skipped_objects}
+
+
+def _organisation_collection(remote: Remote) -> str:
+    """The peer organisation's own collection: where the peer serves what is marked for
+    it alone (AMBER, AMBER+STRICT), unlike the community collection (GREEN)."""
+    from taxii2client.v21 import ApiRoot
+
+    root = ApiRoot(remote.api_root, user=remote.username, password=remote.token)
+    return next(collection.id for collection in root.collections
+                if collection.title.startswith("Organisation:"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pull_lists_each_object_it_left_out_by_id_with_its_reason(
+        remote: Remote, owner: Any) -> None:
+    from civicshield.sharing.federation.choices import SkipReason
+    from civicshield.sharing.models import TaxiiEntry
+    from civicshield.sharing.stix.publish import sync_reports
+
+    served = _organisation_collection(remote)
+    strict = _report_bundle(TLP.AMBER_STRICT, "Strict at the peer")
+    arrives = _report_bundle(TLP.AMBER, "Amber for us from the peer")
+    # Ours, as if it had reached the peer before (pushed earlier, or forwarded to it).
+    ours = make_report(tlp=TLP.AMBER, owner=owner, title="Ours, served back by the peer")
+    sync_reports()
+    entries = TaxiiEntry.objects.filter(source_report=ours)
+    our_report = entries.get(type="report")
+    sent = {"objects": list({entry.stix_id: json.loads(entry.body) for entry in entries}.values())}
+    for bundle in (strict, arrives, sent):
+        remote.collection(served).add_objects(bundle)
+    peer = create_peer(actor=OPERATOR, name="peer-reasons", api_root_url=remote.api_root,
+                       collection_id=served, token=remote.token, username=remote.username,
+                       direction="pull", organisation=owner, widest_tlp=TLP.AMBER)
+
+    result = pull_from_peer(peer.pk, backoff=0)
+
+    assert result.error == "", result.error
+    left_out = _left_out(result)
+    assert left_out[our_report.stix_id] == SkipReason.LOOP
+    for body in strict["objects"]:
+        assert left_out[body["id"]] == SkipReason.NARROWER
+    assert not {body["id"] for body in arrives["objects"]} & set(left_out)
+    narrower = next(item for item in result.skipped_objects
+                    if item.stix_id == strict["objects"][1]["id"])
+    assert narrower.detail == "TLP:AMBER+STRICT, narrower than TLP:AMBER"
+    assert result.skipped == len(result.skipped_objects) and result.rejected == []
+    assert Report.objects.filter(title=ours.title).count() == 1
+    assert Report.objects.filter(title="Amber for us from the peer").count() == 1
+    details = AuditEntry.objects.get(action="federation.pull").details
+    assert details["skipped"] == result.skipped
+    assert [item["id"] for item in details["skipped_objects"]["loop"]["objects"]] == [
+        our_report.stix_id]
+    assert {item["id"] for item in details["skipped_objects"]["narrower"]["objects"]} >= {
+        body["id"] for body in strict["objects"]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_our_report_pushed_to_a_peer_and_served_back_is_not_imported_again(
+        remote: Remote, owner: Any) -> None:
+    from civicshield.sharing.federation.choices import SkipReason
+
+    peer = _peer(remote, owner, name="peer-loop")
+    ours = make_report(tlp=TLP.GREEN, owner=owner, title="Ours, sent and served back")
+    pushed = push_to_peer(peer.pk, backoff=0)
+    assert pushed.error == "", pushed.error
+    our_ids = set(pushed.sent_ids)
+    assert any(stix_id.startswith("report--") for stix_id in our_ids)
+
+    result = pull_from_peer(peer.pk, backoff=0)
+
+    assert result.error == "", result.error
+    left_out = _left_out(result)
+    assert {stix_id: left_out.get(stix_id) for stix_id in our_ids} == dict.fromkeys(
+        our_ids, SkipReason.LOOP)
+    assert Report.objects.filter(title=ours.title).count() == 1
+    assert not ReceivedFromPeer.objects.filter(peer=peer, stix_id__in=our_ids).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pull_audit_entry_lists_a_few_objects_per_reason_and_counts_the_rest(
+        remote: Remote, owner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from civicshield.sharing.federation import services
+
+    monkeypatch.setattr(services, "AUDIT_OBJECTS_PER_REASON", 2)
+    bundles = [_report_bundle(TLP.AMBER_STRICT, f"Strict {number}") for number in range(3)]
+    served = _organisation_collection(remote)
+    for bundle in bundles:
+        remote.collection(served).add_objects(bundle)
+    peer = create_peer(actor=OPERATOR, name="peer-many-refused", api_root_url=remote.api_root,
+                       collection_id=served, token=remote.token, username=remote.username,
+                       direction="pull", organisation=owner)
+
+    result = pull_from_peer(peer.pk, backoff=0)
+
+    assert result.error == "", result.error
+    refused = [item.stix_id for item in result.skipped_objects if item.reason == "narrower"]
+    # The result keeps every one; the audit entry two, and says how many more.
+    assert {body["id"] for bundle in bundles for body in bundle["objects"]} <= set(refused)
+    narrower = AuditEntry.objects.get(action="federation.pull").details["skipped_objects"][
+        "narrower"]
+    assert narrower["count"] == len(refused) >= 6
+    assert [item["id"] for item in narrower["objects"]] == refused[:2]
+    assert narrower["more"] == len(refused) - 2
+
+
+def test_sync_details_keep_the_counts_and_at_most_n_objects_per_reason() -> None:
+    from civicshield.sharing.federation.choices import SkipReason
+    from civicshield.sharing.federation.services import SyncResult
+
+    result = SyncResult(peer="peer-b", direction="pull", pages=1, objects=4)
+    for number in range(5):
+        result.skip(f"report--{number}", SkipReason.NARROWER, "TLP:RED, narrower than TLP:GREEN")
+    result.skip("report--ours", SkipReason.LOOP, "version 2025-03-01T10:00:00.000000Z")
+    result.skip("note--bad", SkipReason.INVALID, "object_refs: dangling reference")
+
+    assert (result.skipped, result.rejected) == (6, ["note--bad"])
+    assert result.as_dict(per_reason=2) == {
+        "peer": "peer-b", "direction": "pull", "pages": 1, "objects": 4, "skipped": 6,
+        "rejected": 1, "error": "",
+        "skipped_objects": {
+            "narrower": {"count": 5, "more": 3, "objects": [
+                {"id": "report--0", "detail": "TLP:RED, narrower than TLP:GREEN"},
+                {"id": "report--1", "detail": "TLP:RED, narrower than TLP:GREEN"}]},
+            "loop": {"count": 1, "more": 0, "objects": [
+                {"id": "report--ours", "detail": "version 2025-03-01T10:00:00.000000Z"}]},
+            "invalid": {"count": 1, "more": 0, "objects": [
+                {"id": "note--bad", "detail": "object_refs: dangling reference"}]},
+        }}
+    assert str(result.skipped_objects[-1]) == "note--bad: invalid: object_refs: dangling reference"
+
+
+@pytest.mark.django_db
+def test_objects_our_import_refuses_are_listed_with_the_problem(owner: Any) -> None:
+    from civicshield.sharing.federation import services
+    from civicshield.sharing.federation.choices import SkipReason
+    from civicshield.sharing.federation.services import SyncResult
+
+    peer = create_peer(actor=OPERATOR, name="peer-dangling", api_root_url=NORTH,
+                       collection_id=COMMUNITY, direction="pull", organisation=owner)
+    good = _report_bundle(TLP.GREEN, "Whole report")["objects"]
+    dangling = _report_bundle(TLP.GREEN, "Refers to nothing")["objects"][1]
+    result = SyncResult(peer=peer.name, direction="pull")
+
+    services._import_page(peer, [*good, dangling, "not an object"],
+                          "2025-03-01T10:00:00.000000Z", result)
+
+    assert result.objects == 2
+    invalid, malformed = result.skipped_objects[-1], result.skipped_objects[0]
+    assert (invalid.stix_id, invalid.reason) == (dangling["id"], SkipReason.INVALID)
+    assert invalid.detail  # the importer's own words
+    assert (malformed.stix_id, malformed.reason, malformed.detail) == (
+        "", SkipReason.MALFORMED, "object 4 of page 1")
+    assert result.rejected == [dangling["id"]] and result.skipped == 1
+
+
+def test_objects_the_peer_refuses_on_push_are_listed_with_its_message() -> None:
+    from civicshield.sharing.federation import services
+    from civicshield.sharing.federation.choices import SkipReason
+    from civicshield.sharing.federation.client import PeerRefused
+    from civicshield.sharing.federation.services import SyncResult
+
+    objects = _report_bundle(TLP.GREEN, "Half refused")["objects"]
+    refused_id = objects[1]["id"]
+
+    class RefusingPeer:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def add_objects(self, batch: list[dict[str, Any]]) -> None:
+            self.calls += 1
+            if any(body["id"] == refused_id for body in batch):
+                raise PeerRefused("unprocessable", status=422, body={"details": {"errors": [
+                    {"id": refused_id, "message": "object_refs: dangling reference"}]}})
+
+    result = SyncResult(peer="peer-b", direction="push")
+    services._send_chunk(RefusingPeer(), objects, result, attempts=1, backoff=0,  # type: ignore[arg-type]
+                         sleep=lambda _seconds: None)
+
+    assert result.sent_ids == [objects[0]["id"]]
+    assert [(item.stix_id, item.reason, item.detail) for item in result.skipped_objects] == [
+        (refused_id, SkipReason.REFUSED, "object_refs: dangling reference")]
+    assert result.rejected == [refused_id] and result.skipped == 0
+
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_federate_command_lists_each_object_left_out_with_its_reason(
+        remote: Remote, owner: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    served = _organisation_collection(remote)
+    strict = _report_bundle(TLP.AMBER_STRICT, "Strict, for the command")
+    remote.collection(served).add_objects(strict)
+    create_peer(actor=OPERATOR, name="peer-command", api_root_url=remote.api_root,
+                collection_id=served, token=remote.token, username=remote.username,
+                direction="pull", organisation=owner)
+    output = StringIO()
+
+    call_command("federate", "--peer", "peer-command", stdout=output)
+
+    lines = output.getvalue().splitlines()
+    for body in strict["objects"]:
+        assert (f"  {body['id']}: marked narrower than we exchange with this peer: "
+                "TLP:AMBER+STRICT, narrower than TLP:GREEN") in lines

@@ -4,7 +4,8 @@ Pull: page through the peer's collection with `added_after` = the saved cursor; 
 is imported (the idempotent STIX import), its provenance recorded and the cursor advanced
 in one transaction, so a crash resumes where it stopped without duplicates. Push: our TAXII
 entries after the push cursor marked at most as wide as the peer's widest TLP allows,
-never exercise data, never what came from that peer. One audit entry per sync.
+never exercise data, never what came from that peer. One audit entry per sync; every
+object left out is listed with its reason (`SyncResult.skipped_objects`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from civicshield.core import access, audit, authz
 from civicshield.core.errors import NotFound
 from civicshield.core.markings import TLP, width
 from civicshield.sharing.federation import tasks
+from civicshield.sharing.federation.choices import REFUSALS, SkipReason
 from civicshield.sharing.federation.client import PeerClient, PeerRefused, PeerUnavailable
 from civicshield.sharing.federation.models import Direction, Peer, ReceivedFromPeer
 from civicshield.sharing.federation.secrets import seal
@@ -33,6 +35,9 @@ PAGE_SIZE = 1000
 PUSH_CHUNK = 500
 PUSH_BATCH = 10_000
 _FIX_ROUNDS = 3
+# The audit entry (and the task's result) lists at most this many objects per reason,
+# then says how many more: bounded, never silently cut.
+AUDIT_OBJECTS_PER_REASON = 20
 # Dependencies before what refers to them, so a chunk never points into a later one.
 _RANK = {"marking-definition": 0, "extension-definition": 0, "identity": 1}
 
@@ -41,21 +46,69 @@ class FederationError(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class SkippedObject:
+    """An object a sync left out, and why. `stix_id` is "" when the object had none;
+    `detail` says more: the marking, the problem, where a nameless object was."""
+
+    stix_id: str
+    reason: SkipReason
+    detail: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.stix_id or _('(no id)')}: {self.reason.label}"
+        return f"{text}: {self.detail}" if self.detail else text
+
+
 @dataclass
 class SyncResult:
+    """What one pull or push did. `skipped_objects` lists, in full, every object left out
+    with its reason; the audit entry keeps a bounded summary of it (`as_dict`)."""
+
     peer: str
     direction: str
     pages: int = 0
     objects: int = 0
-    rejected: list[str] = field(default_factory=list)
-    skipped: int = 0
+    skipped_objects: list[SkippedObject] = field(default_factory=list)
     sent_ids: list[str] = field(default_factory=list)
     error: str = ""
 
-    def as_dict(self) -> dict[str, Any]:
+    @property
+    def skipped(self) -> int:
+        """How many objects were left out before the import (malformed, narrower, loop)."""
+        return sum(1 for item in self.skipped_objects if item.reason not in REFUSALS)
+
+    @property
+    def rejected(self) -> list[str]:
+        """The ids refused by our import (pull) or by the peer (push)."""
+        return [item.stix_id for item in self.skipped_objects if item.reason in REFUSALS]
+
+    def skip(self, stix_id: str, reason: SkipReason, detail: str = "") -> None:
+        self.skipped_objects.append(SkippedObject(stix_id, reason, detail))
+
+    def skipped_by_reason(self) -> dict[SkipReason, list[SkippedObject]]:
+        """The objects left out, grouped by reason (in `SkipReason` order)."""
+        groups: dict[SkipReason, list[SkippedObject]] = {}
+        for reason in SkipReason:
+            found = [item for item in self.skipped_objects if item.reason == reason]
+            if found:
+                groups[reason] = found
+        return groups
+
+    def as_dict(self, *, per_reason: int | None = None) -> dict[str, Any]:
+        """The audit entry's details: the counts, and per reason at most `per_reason`
+        (default `AUDIT_OBJECTS_PER_REASON`) objects with how many `more` were left out."""
+        limit = AUDIT_OBJECTS_PER_REASON if per_reason is None else per_reason
+        summary: dict[str, Any] = {}
+        for reason, items in self.skipped_by_reason().items():
+            shown = items[:limit]
+            summary[reason.value] = {
+                "count": len(items), "more": len(items) - len(shown),
+                "objects": [{"id": item.stix_id, "detail": item.detail} for item in shown]}
         return {"peer": self.peer, "direction": self.direction, "pages": self.pages,
-                "objects": self.objects, "rejected": self.rejected[:50],
-                "skipped": self.skipped, "error": self.error}
+                "objects": self.objects, "skipped": self.skipped,
+                "rejected": len(self.rejected), "skipped_objects": summary,
+                "error": self.error}
 
 
 def _tlp_of_body(body: dict[str, Any]) -> str | None:
@@ -227,6 +280,28 @@ def _record_outcome(peer: Peer, result: SyncResult, actor: Any, action: str) -> 
         audit.record(actor=actor, action=action, target=peer, details=result.as_dict())
 
 
+def _run_sync(peer: Peer, result: SyncResult, work: Callable[[], None], *, actor: Any,
+              action: str) -> SyncResult:
+    """Run `work` (which fills `result`), then record the outcome on the peer and audit it
+    (`action`), whatever happened. A failure is returned in `result.error`, except
+    PeerUnavailable (re-raised for the task to back off) and unexpected errors (a database
+    error, a bug: re-raised for the worker's log)."""
+    try:
+        work()
+    except PeerUnavailable as error:
+        result.error = f"peer unavailable: {error}"
+        _record_outcome(peer, result, actor, action)
+        raise
+    except (PeerRefused, FederationError, ValueError) as error:
+        result.error = f"{type(error).__name__}: {error}"
+    except Exception as error:
+        result.error = f"{type(error).__name__}: {error}"
+        _record_outcome(peer, result, actor, action)
+        raise
+    _record_outcome(peer, result, actor, action)
+    return result
+
+
 def _active_peer(peer_id: int) -> Peer:
     peer = Peer.objects.filter(pk=peer_id, active=True).first()
     if peer is None:
@@ -248,8 +323,8 @@ def pull_from_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
     result = SyncResult(peer=peer.name, direction="pull")
     if not peer.pulls:
         raise FederationError(f"peer {peer.name} is not pulled from")
-    unavailable: PeerUnavailable | None = None
-    try:
+
+    def pull() -> None:
         client = PeerClient(peer)
         for _page in range(max_pages):
             page = _retrying(lambda: client.get_objects(added_after=peer.pull_cursor,
@@ -264,21 +339,8 @@ def pull_from_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
             result.pages += 1
             if not page.envelope.get("more"):
                 break
-    except PeerUnavailable as error:
-        result.error = f"peer unavailable: {error}"
-        unavailable = error
-    except (PeerRefused, FederationError, ValueError) as error:
-        result.error = f"{type(error).__name__}: {error}"
-    except Exception as error:
-        # Anything else (a database error, a bug) is still a failed sync: recorded on the
-        # peer and audited with what was done before it, then raised for the worker's log.
-        result.error = f"{type(error).__name__}: {error}"
-        _record_outcome(peer, result, actor, "federation.pull")
-        raise
-    _record_outcome(peer, result, actor, "federation.pull")
-    if unavailable is not None:
-        raise unavailable
-    return result
+
+    return _run_sync(peer, result, pull, actor=actor, action="federation.pull")
 
 
 # What a sync was started with; an edit of any of them resets the cursors (`update_peer`).
@@ -301,13 +363,16 @@ def _import_page(peer: Peer, objects: list[Any], cursor: str, result: SyncResult
     from civicshield.sharing.stix.publish import version_of
 
     accepted = []
-    for body in objects:
+    for position, body in enumerate(objects):
         if not isinstance(body, dict) or not isinstance(body.get("id"), str):
-            result.skipped += 1
-        elif not _within(_tlp_of_body(body), peer.widest_tlp):
-            result.skipped += 1  # narrower than we exchange with this peer: refused
+            result.skip("", SkipReason.MALFORMED,
+                        f"object {position + 1} of page {result.pages + 1}")
+        elif not _within(tlp := _tlp_of_body(body), peer.widest_tlp):
+            result.skip(body["id"], SkipReason.NARROWER,
+                        f"TLP:{str(tlp).upper()}, narrower than TLP:{peer.widest_tlp.upper()}")
         else:
             accepted.append(body)
+    accepted = _without_our_own(accepted, result)
     owner = peer.organisation or coordinating_organisation()
     if owner is None:
         raise FederationError("no owner for received content: set the peer's organisation "
@@ -328,8 +393,12 @@ def _import_page(peer: Peer, objects: list[Any], cursor: str, result: SyncResult
                                             collection=peer.collection_id))
                 break
             except InvalidStix as invalid:
-                bad = {problem.object_id for problem in invalid.problems}
-                result.rejected += sorted(bad)
+                problems: dict[str, list[str]] = {}
+                for problem in invalid.problems:
+                    problems.setdefault(problem.object_id, []).append(problem.message)
+                bad = set(problems)
+                for stix_id in sorted(bad):
+                    result.skip(stix_id, SkipReason.INVALID, "; ".join(problems[stix_id]))
                 remaining = [body for body in accepted if body["id"] not in bad]
                 if len(remaining) == len(accepted):
                     raise FederationError(f"invalid content: {invalid.problems[:3]}") \
@@ -346,6 +415,36 @@ def _import_page(peer: Peer, objects: list[Any], cursor: str, result: SyncResult
         Peer.objects.filter(pk=peer.pk).update(pull_cursor=cursor)
         peer.pull_cursor = cursor
     result.objects += len(accepted)
+
+
+def _without_our_own(objects: list[dict[str, Any]], result: SyncResult
+                     ) -> list[dict[str, Any]]:
+    """`objects` less the versions we published ourselves (e.g. pushed to the peer earlier),
+    each noted in `result`: imported back they would duplicate our report under the peer's
+    name. Matched by id and version, as SDO ids can repeat across instances; SCOs (no
+    version, ids derived from their value) are left to the import, which is idempotent."""
+    from civicshield.core import rows
+    from civicshield.sharing.models import StixObjectVersion, TaxiiEntry
+    from civicshield.sharing.stix.publish import version_of
+
+    versions = [version_of(body) for body in objects]
+    ids = sorted({body["id"] for body, version in zip(objects, versions, strict=True)
+                  if version})
+    if not ids:
+        return objects
+    # Entries from our own records (not from an import), less the versions we received.
+    ours = {(stix_id, version) for _pk, stix_id, version, source_object_id in
+            rows.ids_by(TaxiiEntry, "stix_id", ids, "version", "source_object")
+            if source_object_id is None}
+    ours -= {(stix_id, version) for _pk, stix_id, version in
+             rows.ids_by(StixObjectVersion, "stix_id", ids, "modified")}
+    kept = []
+    for body, version in zip(objects, versions, strict=True):
+        if (body["id"], version) in ours:
+            result.skip(body["id"], SkipReason.LOOP, f"version {version}")
+        else:
+            kept.append(body)
+    return kept
 
 
 # --- Push ---------------------------------------------------------------------------
@@ -401,8 +500,8 @@ def push_to_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
     result = SyncResult(peer=peer.name, direction="push")
     if not peer.pushes:
         raise FederationError(f"peer {peer.name} is not pushed to")
-    unavailable: PeerUnavailable | None = None
-    try:
+
+    def push() -> None:
         sync_reports()
         client = PeerClient(peer)
         while True:
@@ -417,21 +516,8 @@ def push_to_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
                 _lock_unchanged(peer)
                 Peer.objects.filter(pk=peer.pk).update(push_cursor=last)
             peer.push_cursor = last
-    except PeerUnavailable as error:
-        result.error = f"peer unavailable: {error}"
-        unavailable = error
-    except (PeerRefused, FederationError, ValueError) as error:
-        result.error = f"{type(error).__name__}: {error}"
-    except Exception as error:
-        # Anything else (a database error, a bug) is still a failed sync: recorded on the
-        # peer and audited with what was done before it, then raised for the worker's log.
-        result.error = f"{type(error).__name__}: {error}"
-        _record_outcome(peer, result, actor, "federation.push")
-        raise
-    _record_outcome(peer, result, actor, "federation.push")
-    if unavailable is not None:
-        raise unavailable
-    return result
+
+    return _run_sync(peer, result, push, actor=actor, action="federation.push")
 
 
 def _send_chunk(client: PeerClient, objects: list[dict[str, Any]], result: SyncResult, *,
@@ -448,7 +534,14 @@ def _send_chunk(client: PeerClient, objects: list[dict[str, Any]], result: SyncR
             bad = {e.get("id") for e in errors or () if isinstance(e, dict)}
             if refused.status != 422 or not bad:
                 raise
-            result.rejected += sorted(b for b in bad if b)
+            messages: dict[str, list[str]] = {}
+            for error in errors or ():
+                if isinstance(error, dict) and error.get("id"):
+                    messages.setdefault(str(error["id"]), []).append(
+                        str(error.get("message") or ""))
+            for stix_id in sorted(messages):
+                result.skip(stix_id, SkipReason.REFUSED,
+                            "; ".join(message for message in messages[stix_id] if message))
             objects = [body for body in objects if body["id"] not in bad]
             continue
         result.objects += len(objects)

@@ -52,5 +52,8 @@ class Command(CivicShieldCommand):
                     self.stderr.write(f"{line}; error: {result.error}")
                 else:
                     self.stdout.write(line)
+                # Every object left out, with its reason (the audit entry keeps a summary).
+                for item in result.skipped_objects:
+                    self.stdout.write(f"  {item}")
         if failed:
             raise fail("some peers could not be synced (see above and the peers page).")
