@@ -42,6 +42,12 @@ class Peer(models.Model):
         "directory.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+", help_text=_("Owner of what the peer sends (default: the "
                                       "coordinating organisation)."))
+    # TLP 2.0: only an originator adds recipients to AMBER. Addressing a report to this
+    # group is how an originator here chooses to send it to the peer as well.
+    amber_group = models.ForeignKey(
+        "sharing.SharingGroup", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text=_("AMBER that its originators here address to this "
+                                      "sharing group is also pushed to the peer."))
     active = models.BooleanField(default=True)
     pull_cursor = models.CharField(max_length=40, blank=True, help_text=_(
         "The last `date_added` of the peer's collection imported (TAXII added_after)."))

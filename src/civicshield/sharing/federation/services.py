@@ -118,13 +118,26 @@ def _tlp_of_body(body: dict[str, Any]) -> str | None:
 
 
 def push_ceiling(peer: Peer) -> str:
-    """The narrowest marking we send to `peer`: its widest TLP, but never below GREEN.
+    """The narrowest marking we send to `peer`: its widest TLP, but never below GREEN, or
+    below AMBER when the peer has an AMBER group.
 
     Under TLP 2.0 a recipient may not pass AMBER on to another organisation; only its
     originator may add recipients. Our collections hold AMBER that other organisations
-    addressed to named local audiences, and nothing yet addresses a report to a peer, so
-    AMBER is received from peers (when agreed) but never pushed to them."""
-    return peer.widest_tlp if width(peer.widest_tlp) >= width(TLP.GREEN) else TLP.GREEN
+    addressed to named local audiences, so AMBER leaves only when its originator addressed
+    it to the peer's AMBER group (`push_viewer`), and AMBER+STRICT never does."""
+    floor = TLP.AMBER if peer.amber_group_id else TLP.GREEN
+    return peer.widest_tlp if width(peer.widest_tlp) >= width(floor) else floor
+
+
+def push_viewer(peer: Peer) -> access.Viewer:
+    """Whom the peer reads as when we push: a member of no local organisation, and of the
+    peer's AMBER group when it has one (so AMBER addressed to that group is visible)."""
+    from civicshield.sharing.stix.publish import ANY_MEMBER
+
+    if not peer.amber_group_id:
+        return ANY_MEMBER
+    return access.Viewer(user_id=0, organisation_id=0, lineage=(), is_coordinator=False,
+                         amber_groups=(peer.amber_group_id,), strict_groups=())
 
 
 def _within(tlp: str | None, widest: str) -> bool:
@@ -137,7 +150,7 @@ def _within(tlp: str | None, widest: str) -> bool:
 
 
 def _check_peer(*, name: str, api_root_url: str, collection_id: str, direction: str,
-                widest_tlp: str, peer_id: int | None = None) -> str:
+                widest_tlp: str, amber_group: Any = None, peer_id: int | None = None) -> str:
     """Raise ValidationError (by field) unless the values make a peer we may contact;
     returns the collection id in its canonical form. `peer_id`: the peer being changed."""
     errors: dict[str, str] = {}
@@ -160,6 +173,9 @@ def _check_peer(*, name: str, api_root_url: str, collection_id: str, direction: 
         errors["widest_tlp"] = _("TLP:RED goes to named people only, never to a peer.")
     elif widest_tlp not in TLP.values:
         errors["widest_tlp"] = _("A TLP marking.")
+    elif amber_group is not None and width(widest_tlp) > width(TLP.AMBER):
+        errors["amber_group"] = _("AMBER is pushed only to a peer whose widest TLP is "
+                                  "AMBER (or narrower).")
     if Peer.objects.filter(name=name).exclude(pk=peer_id).exists():
         errors["name"] = _("A peer with this name exists.")
     if errors:
@@ -170,21 +186,23 @@ def _check_peer(*, name: str, api_root_url: str, collection_id: str, direction: 
 def create_peer(*, actor: Any, name: str, api_root_url: str, collection_id: str,
                 token: str = "", username: str = "", region: str = "",
                 direction: str = "pull", widest_tlp: str = TLP.GREEN,
-                organisation: Any = None, active: bool = True) -> Peer:
+                organisation: Any = None, amber_group: Any = None,
+                active: bool = True) -> Peer:
     """Register a peer (its token sealed) and, when active, queue its first sync, whose
     chain then keeps it synced (`tasks`). Raises PermissionDenied, ValidationError."""
     authz.require(actor, "sharing_group:manage")
     collection_id = _check_peer(name=name, api_root_url=api_root_url,
                                 collection_id=collection_id, direction=direction,
-                                widest_tlp=widest_tlp)
+                                widest_tlp=widest_tlp, amber_group=amber_group)
     with transaction.atomic():
         peer = Peer.objects.create(
             name=name, region=region, api_root_url=api_root_url,
             collection_id=collection_id, username=username, token_sealed=seal(token),
             direction=direction, widest_tlp=widest_tlp, organisation=organisation,
-            active=active)
+            amber_group=amber_group, active=active)
         audit.record(actor=actor, action="federation.peer.add", target=peer, details={
-            "api_root_url": api_root_url, "direction": direction, "widest_tlp": widest_tlp})
+            "api_root_url": api_root_url, "direction": direction, "widest_tlp": widest_tlp,
+            "amber_group": peer.amber_group_id})
         if active:
             tasks.ensure_scheduled(peer_ids=[peer.pk])
     return peer
@@ -192,7 +210,8 @@ def create_peer(*, actor: Any, name: str, api_root_url: str, collection_id: str,
 
 def update_peer(*, actor: Any, peer_id: int, name: str, api_root_url: str,
                 collection_id: str, direction: str, widest_tlp: str, active: bool,
-                region: str = "", username: str = "", token: str = "") -> Peer:
+                region: str = "", username: str = "", token: str = "",
+                amber_group: Any = None) -> Peer:
     """Change a peer's registration. A blank `token` keeps the stored one; a new one is
     sealed. A new address or collection is another source and destination, so both
     cursors restart (re-reading and resending are idempotent). Re-activating queues a sync
@@ -201,14 +220,16 @@ def update_peer(*, actor: Any, peer_id: int, name: str, api_root_url: str,
     authz.require(actor, "sharing_group:manage")
     collection_id = _check_peer(name=name, api_root_url=api_root_url,
                                 collection_id=collection_id, direction=direction,
-                                widest_tlp=widest_tlp, peer_id=peer_id)
+                                widest_tlp=widest_tlp, amber_group=amber_group,
+                                peer_id=peer_id)
     with transaction.atomic():
         peer = Peer.objects.select_for_update().filter(pk=peer_id).first()
         if peer is None:
             raise NotFound("peer")
         values = {"name": name, "region": region, "api_root_url": api_root_url,
                   "collection_id": collection_id, "username": username,
-                  "direction": direction, "widest_tlp": widest_tlp, "active": active}
+                  "direction": direction, "widest_tlp": widest_tlp, "active": active,
+                  "amber_group_id": amber_group.pk if amber_group is not None else None}
         changed = [field for field, value in values.items() if getattr(peer, field) != value]
         for field in changed:
             setattr(peer, field, values[field])
@@ -225,7 +246,7 @@ def update_peer(*, actor: Any, peer_id: int, name: str, api_root_url: str,
             peer.save(update_fields=fields)
         audit.record(actor=actor, action="federation.peer.update", target=peer, details={
             "changed": changed, "api_root_url": api_root_url, "direction": direction,
-            "widest_tlp": widest_tlp, "active": active})
+            "widest_tlp": widest_tlp, "active": active, "amber_group": peer.amber_group_id})
         if active:
             tasks.ensure_scheduled(peer_ids=[peer.pk])
     return peer
@@ -458,21 +479,28 @@ def pushable(peer: Peer, *, after: int, limit: int = PUSH_BATCH) -> tuple[list[A
     from civicshield.reports.choices import Source
     from civicshield.sharing.models import TaxiiEntry
     from civicshield.sharing.stix.export import EXTENSION_ID
-    from civicshield.sharing.stix.publish import ANY_MEMBER
 
     allowed = [tlp for tlp in TLP.values if _within(tlp, push_ceiling(peer))]
-    from_peer = ReceivedFromPeer.objects.filter(peer=peer).values("stix_id")
-    # A peer reads as a member of no local audience (`ANY_MEMBER`) through the access
-    # layer; the marking ceiling and the exercise and loop rules come on top.
-    rows = list(access.visible_to(ANY_MEMBER, TaxiiEntry.objects.filter(pk__gt=after))
+    # The peer reads through the access layer as `push_viewer`; the marking ceiling and
+    # the exercise and loop rules come on top.
+    rows = list(access.visible_to(push_viewer(peer), TaxiiEntry.objects.filter(pk__gt=after))
                 .order_by("pk").values_list("pk", "stix_id", "version", "tlp", "is_latest",
                                             "body", "source_report__source")[:limit])
     last = rows[-1][0] if rows else after
-    returned_ids = set(from_peer.filter(stix_id__in=[row[1] for row in rows])
+    listed = [row[1] for row in rows]
+    returned_ids = set(ReceivedFromPeer.objects.filter(peer=peer, stix_id__in=listed)
                        .values_list("stix_id", flat=True))
+    # AMBER received from any peer was addressed here by someone else: never passed on.
+    # (Not SCOs, which have no version: a domain is a value, and an originator here who
+    # names it in a report shares it with that report.)
+    received_amber = set(ReceivedFromPeer.objects.filter(
+        stix_id__in=[row[1] for row in rows if row[3] == TLP.AMBER]).exclude(
+        version="").values_list("stix_id", flat=True)) if peer.amber_group_id else set()
     chosen: dict[str, dict[str, Any]] = {}
     for _pk, stix_id, version, tlp, is_latest, text, report_source in rows:
         if not is_latest or tlp not in allowed or stix_id in returned_ids:
+            continue
+        if stix_id in received_amber:
             continue
         if report_source == Source.EXERCISE:
             continue

@@ -21,6 +21,7 @@ from civicshield.core.forms import apply_errors
 from civicshield.core.markings import TLP
 from civicshield.sharing.federation import services
 from civicshield.sharing.federation.models import Direction, Peer
+from civicshield.sharing.models import SharingGroup
 
 
 class PeerForm(forms.Form):
@@ -36,6 +37,12 @@ class PeerForm(forms.Form):
     direction = forms.ChoiceField(choices=Direction.choices, label=gettext_lazy("Direction"))
     widest_tlp = forms.ChoiceField(choices=[c for c in TLP.choices if c[0] != TLP.RED],
                                    initial=TLP.GREEN, label=gettext_lazy("Widest TLP"))
+    amber_group = forms.ModelChoiceField(
+        queryset=SharingGroup.objects.order_by("name"), required=False,
+        label=gettext_lazy("AMBER group (optional)"),
+        help_text=gettext_lazy("AMBER that its originators here address to this sharing "
+                               "group is also pushed to the peer (widest TLP AMBER). Nothing "
+                               "else marked AMBER ever is, and AMBER+STRICT never is."))
 
 
 class PeerEditForm(PeerForm):
@@ -52,7 +59,7 @@ class PeerEditForm(PeerForm):
         return {"name": peer.name, "region": peer.region, "api_root_url": peer.api_root_url,
                 "collection_id": peer.collection_id, "username": peer.username,
                 "direction": peer.direction, "widest_tlp": peer.widest_tlp,
-                "active": peer.active}
+                "amber_group": peer.amber_group_id, "active": peer.active}
 
 
 def _require(request: HttpRequest) -> None:
@@ -71,7 +78,8 @@ def _peer_or_404(peer_id: int) -> Peer:
 @require_GET
 def peer_list(request: HttpRequest) -> HttpResponse:
     _require(request)
-    return render(request, "sharing/peers.html", {"peers": Peer.objects.all()})
+    peers = Peer.objects.select_related("amber_group")
+    return render(request, "sharing/peers.html", {"peers": peers})
 
 
 @login_required
