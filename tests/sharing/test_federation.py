@@ -941,22 +941,63 @@ def test_objects_our_import_refuses_are_listed_with_the_problem(owner: Any) -> N
     from civicshield.sharing.federation.choices import SkipReason
     from civicshield.sharing.federation.services import SyncResult
 
-    peer = create_peer(actor=OPERATOR, name="peer-dangling", api_root_url=NORTH,
+    peer = create_peer(actor=OPERATOR, name="peer-invalid", api_root_url=NORTH,
                        collection_id=COMMUNITY, direction="pull", organisation=owner)
     good = _report_bundle(TLP.GREEN, "Whole report")["objects"]
-    dangling = _report_bundle(TLP.GREEN, "Refers to nothing")["objects"][1]
+    undated = {**_report_bundle(TLP.GREEN, "Modified when?")["objects"][1],
+               "object_refs": [good[0]["id"]], "modified": "last tuesday"}
     result = SyncResult(peer=peer.name, direction="pull")
 
-    services._import_page(peer, [*good, dangling, "not an object"],
+    services._import_page(peer, [*good, undated, "not an object"],
                           "2025-03-01T10:00:00.000000Z", result)
 
     assert result.objects == 2
     invalid, malformed = result.skipped_objects[-1], result.skipped_objects[0]
-    assert (invalid.stix_id, invalid.reason) == (dangling["id"], SkipReason.INVALID)
-    assert invalid.detail  # the importer's own words
+    assert (invalid.stix_id, invalid.reason) == (undated["id"], SkipReason.INVALID)
+    assert "RFC 3339" in invalid.detail  # the importer's own words
     assert (malformed.stix_id, malformed.reason, malformed.detail) == (
         "", SkipReason.MALFORMED, "object 4 of page 1")
-    assert result.rejected == [dangling["id"]] and result.skipped == 1
+    assert result.rejected == [undated["id"]] and result.skipped == 1
+
+
+def test_a_pulled_report_whose_objects_come_later_keeps_its_references_and_gains_them(
+        owner: Any) -> None:
+    # A peer's collection holds what its marking allows: the report's objects may be in
+    # another collection or on a later page. The report is kept, and completed on arrival.
+    from civicshield.sharing.federation import services
+    from civicshield.sharing.federation.services import SyncResult
+    from civicshield.sharing.models import UnresolvedReference
+
+    peer = create_peer(actor=OPERATOR, name="peer-split", api_root_url=NORTH,
+                       collection_id=COMMUNITY, direction="pull", organisation=owner)
+    domain, report_body = _report_bundle(TLP.GREEN, "Its domain comes later")["objects"]
+    result = SyncResult(peer=peer.name, direction="pull")
+
+    services._import_page(peer, [report_body], "2025-03-01T10:00:00.000000Z", result)
+
+    assert result.rejected == [] and result.objects == 1
+    report = Report.objects.get(title="Its domain comes later")
+    assert list(report.observables.all()) == []
+    assert UnresolvedReference.objects.filter(stix_id=domain["id"]).count() == 1
+
+    services._import_page(peer, [domain], "2025-03-01T10:00:01.000000Z", result)
+
+    assert [observable.value for observable in report.observables.all()] == [domain["value"]]
+    assert not UnresolvedReference.objects.exists()
+    assert StixObject.objects.get(stix_id=report_body["id"]).body.count(domain["id"]) == 1
+
+
+def test_a_report_imported_by_a_person_must_still_resolve_its_references(owner: Any) -> None:
+    from civicshield.sharing.stix.import_ import InvalidStix, import_stix
+
+    analyst = make_user(Role.ANALYST, organisation=owner)
+    report_body = _report_bundle(TLP.GREEN, "Refers to nothing")["objects"][1]
+
+    with pytest.raises(InvalidStix) as refused:
+        import_stix(actor=analyst, document={"objects": [report_body]}, source="api")
+
+    assert "dangling reference" in str(refused.value.problems)
+    assert not Report.objects.filter(title="Refers to nothing").exists()
 
 
 def test_objects_the_peer_refuses_on_push_are_listed_with_its_message() -> None:

@@ -135,6 +135,22 @@ def save_reports(items: Sequence[BulkReport]) -> list[Report]:
     return [item.report for item in items if item.report is not None]
 
 
+def add_links(observables: Iterable[tuple[int, tuple[str, str]]],
+              techniques: Iterable[tuple[int, int]]) -> dict[tuple[str, str], int]:
+    """Link existing reports to more observables ((report id, (type, value)) pairs) and
+    techniques ((report id, term id)); nothing else about them changes. Returns the
+    observables' ids."""
+    _require_transaction()
+    wanted = list(observables)
+    ids = observable_ids(pair for _, pair in wanted)
+    rows_sql.insert(ReportObservable, ("report", "observable"),
+                    [(report_id, ids[pair]) for report_id, pair in wanted if pair in ids],
+                    ignore_conflicts=True)
+    rows_sql.insert(Report.techniques.through, ("report_id", "term_id"), list(techniques),
+                    ignore_conflicts=True)
+    return ids
+
+
 def _replace_audiences(report_ids: list[int]) -> None:
     for relation in (Report.audience_organisations, Report.audience_groups,
                      Report.audience_users):

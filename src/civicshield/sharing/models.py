@@ -137,6 +137,26 @@ class StixObjectVersion(models.Model):
         return f"{self.stix_id} @ {self.modified}"
 
 
+class UnresolvedReference(models.Model):
+    """A received report refers to an object we do not hold yet (`stix_id`).
+
+    A peer's TAXII collection holds what its marking allows, so a report's identity or
+    observables may sit in another collection, or on a later page. When the object arrives,
+    the report gains what it brings (observables, techniques) and the row goes.
+    """
+
+    stix_id = models.CharField(max_length=300, db_index=True)
+    source = models.ForeignKey("sharing.StixObject", on_delete=models.CASCADE,
+                               related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["stix_id", "source"],
+                                               name="unresolved_reference_once")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} waits for {self.stix_id}"
+
+
 class ObservableIndicator(models.Model):
     """An analyst's judgement that an observable of a report indicates the activity: exported
     as a STIX `indicator` with a pattern beside the SCO. Kept on the sharing side so the

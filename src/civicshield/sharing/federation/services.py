@@ -411,7 +411,8 @@ def _import_page(peer: Peer, objects: list[Any], cursor: str, result: SyncResult
                               "objects": accepted},
                     source="peer", organisation=owner,
                     destination=Destination(default_tlp=TLP.AMBER,
-                                            collection=peer.collection_id))
+                                            collection=peer.collection_id,
+                                            references_may_dangle=True))
                 break
             except InvalidStix as invalid:
                 problems: dict[str, list[str]] = {}

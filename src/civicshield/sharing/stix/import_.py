@@ -15,7 +15,7 @@ import functools
 import json
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +67,10 @@ class Destination:
     default_tlp: str = TLP.AMBER
     group_id: int | None = None
     collection: str = ""
+    # A federation pull: a collection holds what its marking allows, so a report's identity
+    # or observables may be in another collection or on a later page. Their references are
+    # kept, and resolved when the objects arrive (`UnresolvedReference`).
+    references_may_dangle: bool = False
 
 
 def _held(viewer: Any) -> Callable[[set[str]], set[str]]:
@@ -88,10 +92,12 @@ def _held(viewer: Any) -> Callable[[set[str]], set[str]]:
     return known
 
 
-def check(document: Any, *, viewer: Any) -> list[dict[str, Any]]:
+def check(document: Any, *, viewer: Any, references_may_dangle: bool = False
+          ) -> list[dict[str, Any]]:
     """Validate without writing: the objects, or InvalidStix naming every problem."""
     objects = objects_of(document)
-    problems = validate_objects(objects, known=_held(viewer))
+    problems = validate_objects(objects, known=_held(viewer),
+                                references_may_dangle=references_may_dangle)
     if problems:
         raise InvalidStix(problems)
     return objects
@@ -165,7 +171,8 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
     if owner is None:
         raise ValidationError({"organisation": _("An import belongs to an organisation.")})
     user = actor if getattr(actor, "is_authenticated", False) else None
-    objects = check(document, viewer=user if user is not None else _operator_viewer(owner))
+    objects = check(document, viewer=user if user is not None else _operator_viewer(owner),
+                    references_may_dangle=destination.references_may_dangle)
     if progress:
         progress("validated", len(objects))
 
@@ -233,6 +240,7 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
             progress("objects", len(objects))
         by_id = {body["id"]: body for body in objects}
         reports = _store_reports(stored, by_id, owner, user, destination)
+        completed = _resolve_waiting(stored, by_id, user)
         if progress:
             progress("reports", len(objects))
         entries = []
@@ -248,9 +256,9 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
         audit.record(actor=actor, action="stix.import", target=status, details={
             "source": source, "objects": len(objects), "created": len(created),
             "updated": len(updated), "skipped": skipped, "reports": len(reports),
-            "collection": destination.collection,
+            "reports_completed": len(completed), "collection": destination.collection,
         })
-        report_ids = [report.pk for report in reports]
+        report_ids = sorted({report.pk for report in reports} | set(completed))
         if report_ids:
             # Robust: the import is committed; a failing correlation is logged, not
             # turned into an error for a client whose objects are all stored.
@@ -387,11 +395,80 @@ def _write_audiences(rows: Sequence[Any], destination: Destination, user: Any
     return audiences
 
 
+def _attack_codes(bodies: Iterable[dict[str, Any] | None]) -> set[str]:
+    """The DISARM/ATT&CK codes named by these attack-patterns (others ignored)."""
+    codes: set[str] = set()
+    for body in bodies:
+        if body and body.get("type") == "attack-pattern":
+            codes.update(reference.get("external_id", "") for reference in
+                         body.get("external_references") or ()
+                         if reference.get("source_name") in TECHNIQUE_SOURCES.values())
+    return codes
+
+
+def _terms(codes: set[str]) -> dict[tuple[str, str], int]:
+    """(vocabulary slug, code) → term id, for the vocabularies a report maps to."""
+    from civicshield.vocab.models import Term
+
+    if not codes:
+        return {}
+    return {(vocabulary, code): pk for pk, vocabulary, code in Term.objects.filter(
+        code__in=sorted(codes),
+        vocabulary__slug__in=["disarm", "attack", "phases", "information-types"]
+    ).values_list("pk", "vocabulary__slug", "code")}
+
+
+@dataclass
+class _Mapped:
+    """What a report's references bring: observables (those from indicators flagged too)
+    and techniques."""
+
+    observables: list[tuple[str, str]]
+    flagged: list[tuple[str, str]]
+    technique_ids: list[int]
+
+
+def _mapped(refs: Iterable[str], bodies: dict[str, dict[str, Any]],
+            terms: dict[tuple[str, str], int]) -> _Mapped:
+    mapped = _Mapped([], [], [])
+    for ref in refs:
+        target = bodies.get(ref)
+        if not target:
+            continue
+        if target.get("type") == "indicator" and isinstance(target.get("pattern"), str):
+            pair = _observable_of_pattern(target["pattern"])
+            if pair:
+                mapped.observables.append(pair)
+                mapped.flagged.append(pair)
+        elif target.get("type") == "attack-pattern":
+            for reference in target.get("external_references") or ():
+                for slug, name in TECHNIQUE_SOURCES.items():
+                    if reference.get("source_name") == name and \
+                            (slug, reference.get("external_id")) in terms:
+                        mapped.technique_ids.append(terms[(slug, reference["external_id"])])
+        else:
+            pair = _observable_of(target)
+            if pair:
+                mapped.observables.append(pair)
+    return mapped
+
+
+def _flag_indicators(pairs: Sequence[tuple[int, tuple[str, str]]],
+                     observable_ids: dict[tuple[str, str], int], user: Any) -> None:
+    """Mark (report id, observable) pairs as indicators, as the sender's patterns say."""
+    from civicshield.sharing.models import ObservableIndicator
+
+    now = rows_sql.db_datetime(timezone.now())
+    rows_sql.insert(ObservableIndicator, ("report", "observable", "marked_by", "created_at"),
+                    [(report_id, observable_ids[pair], user.pk if user is not None else None,
+                      now) for report_id, pair in pairs if pair in observable_ids],
+                    ignore_conflicts=True)
+
+
 def _store_reports(stored: dict[str, Any], by_id: dict[str, dict[str, Any]], owner: Any,
                    user: Any, destination: Destination) -> list[Any]:
     """Received reports (new or newer versions) as `reports.Report`, linked."""
-    from civicshield.sharing.models import ObservableIndicator, StixObject
-    from civicshield.vocab.models import Term
+    from civicshield.sharing.models import StixObject, UnresolvedReference
 
     received = [(row, by_id[stix_id]) for stix_id, row in stored.items()
                 if row.type == "report" and stix_id in by_id]
@@ -402,24 +479,12 @@ def _store_reports(stored: dict[str, Any], by_id: dict[str, dict[str, Any]], own
     bodies = dict(by_id)
     for _pk, stix_id, text in rows_sql.ids_by(StixObject, "stix_id", outside, "body"):
         bodies[stix_id] = json.loads(text)
-    codes: set[str] = set()
-    for ref in referenced:
-        body = bodies.get(ref)
-        if body and body.get("type") == "attack-pattern":
-            codes.update(reference.get("external_id", "") for reference in
-                         body.get("external_references") or ()
-                         if reference.get("source_name") in TECHNIQUE_SOURCES.values())
+    codes = _attack_codes(bodies.get(ref) for ref in referenced)
     for _row, body in received:
         context = (body.get("extensions") or {}).get(EXTENSION_ID) or {}
         codes.update(context.get("phases") or ())
         codes.update(context.get("information_types") or ())
-    terms: dict[tuple[str, str], int] = {}
-    if codes:
-        for pk, vocabulary, code in Term.objects.filter(
-                code__in=sorted(codes),
-                vocabulary__slug__in=["disarm", "attack", "phases", "information-types"]
-        ).values_list("pk", "vocabulary__slug", "code"):
-            terms[(vocabulary, code)] = pk
+    terms = _terms(codes)
     from civicshield.reports.models import Report
 
     held_reports = Report.objects.in_bulk([row.report_id for row, _body in received
@@ -427,28 +492,7 @@ def _store_reports(stored: dict[str, Any], by_id: dict[str, dict[str, Any]], own
     items: list[bulk.BulkReport] = []
     indicator_pairs: list[tuple[int, tuple[str, str]]] = []
     for row, body in received:
-        observables: list[tuple[str, str]] = []
-        flagged: list[tuple[str, str]] = []
-        technique_ids: list[int] = []
-        for ref in body.get("object_refs") or ():
-            target = bodies.get(ref)
-            if not target:
-                continue
-            if target.get("type") == "indicator" and isinstance(target.get("pattern"), str):
-                pair = _observable_of_pattern(target["pattern"])
-                if pair:
-                    observables.append(pair)
-                    flagged.append(pair)
-            elif target.get("type") == "attack-pattern":
-                for reference in target.get("external_references") or ():
-                    for slug, name in TECHNIQUE_SOURCES.items():
-                        if reference.get("source_name") == name and \
-                                (slug, reference.get("external_id")) in terms:
-                            technique_ids.append(terms[(slug, reference["external_id"])])
-            else:
-                pair = _observable_of(target)
-                if pair:
-                    observables.append(pair)
+        mapped = _mapped(body.get("object_refs") or (), bodies, terms)
         context = (body.get("extensions") or {}).get(EXTENSION_ID) or {}
         start = parse_timestamp(context.get("observed_start")) or \
             parse_timestamp(body.get("published")) or parse_timestamp(body.get("created")) or \
@@ -466,30 +510,64 @@ def _store_reports(stored: dict[str, Any], by_id: dict[str, dict[str, Any]], own
             outcome=context.get("outcome") if context.get("outcome") in Outcome.values
             else Outcome.UNKNOWN,
             severity=context["severity"] if context.get("severity") in (1, 2, 3, 4, 5) else 3,
-            observables=list(dict.fromkeys(observables)),
+            observables=list(dict.fromkeys(mapped.observables)),
             phase_ids=[terms[("phases", c)] for c in context.get("phases") or ()
                        if ("phases", c) in terms],
             information_type_ids=[terms[("information-types", c)] for c in
                                   context.get("information_types") or ()
                                   if ("information-types", c) in terms],
-            technique_ids=technique_ids,
+            technique_ids=mapped.technique_ids,
             audience_group_ids=audience.group_ids, audience_user_ids=audience.user_ids,
             report=held_reports.get(row.report_id) if row.report_id else None,
         )
         items.append(item)
-        indicator_pairs += [(len(items) - 1, pair) for pair in flagged]
+        indicator_pairs += [(len(items) - 1, pair) for pair in mapped.flagged]
     reports = bulk.save_reports(items)
     rows_sql.update(StixObject, "report", [
         (report.pk, row.pk) for (row, _body), report in zip(received, reports, strict=True)
         if row.report_id != report.pk])
     if indicator_pairs:
-        ids = bulk.observable_ids(pair for _, pair in indicator_pairs)
-        now = rows_sql.db_datetime(timezone.now())
-        rows_sql.insert(ObservableIndicator, ("report", "observable", "marked_by", "created_at"),
-                        [(reports[index].pk, ids[pair], user.pk if user is not None else None,
-                          now) for index, pair in indicator_pairs if pair in ids],
-                        ignore_conflicts=True)
+        _flag_indicators([(reports[index].pk, pair) for index, pair in indicator_pairs],
+                         bulk.observable_ids(pair for _, pair in indicator_pairs), user)
+    if destination.references_may_dangle:
+        rows_sql.insert(UnresolvedReference, ("stix_id", "source"), [
+            (ref, row.pk) for row, body in received for ref in body.get("object_refs") or ()
+            if ref not in bodies], ignore_conflicts=True)
     return reports
+
+
+def _resolve_waiting(stored: dict[str, Any], by_id: dict[str, dict[str, Any]],
+                     user: Any) -> list[int]:
+    """Reports received earlier that were waiting for objects stored now gain what those
+    bring (observables, techniques); returns their report ids (to correlate again)."""
+    from civicshield.sharing.models import StixObject, UnresolvedReference
+
+    arrived = {stix_id for stix_id in stored if stix_id in by_id}
+    waiting: dict[int, list[str]] = {}
+    for _pk, stix_id, source in rows_sql.ids_by(UnresolvedReference, "stix_id",
+                                                  sorted(arrived), "source"):
+        waiting.setdefault(source, []).append(stix_id)
+    if not waiting:
+        return []
+    report_of = dict(StixObject.objects.filter(pk__in=list(waiting), report__isnull=False)
+                     .values_list("pk", "report_id"))
+    terms = _terms(_attack_codes(by_id[stix_id] for ids in waiting.values() for stix_id in ids))
+    observables: list[tuple[int, tuple[str, str]]] = []
+    techniques: list[tuple[int, int]] = []
+    flagged: list[tuple[int, tuple[str, str]]] = []
+    for source, ids in waiting.items():
+        report_id = report_of.get(source)
+        if report_id is None:
+            continue
+        mapped = _mapped(ids, by_id, terms)
+        observables += [(report_id, pair) for pair in mapped.observables]
+        flagged += [(report_id, pair) for pair in mapped.flagged]
+        techniques += [(report_id, term) for term in mapped.technique_ids]
+    observable_ids = bulk.add_links(observables, techniques)
+    _flag_indicators(flagged, observable_ids, user)
+    UnresolvedReference.objects.filter(source_id__in=list(waiting),
+                                       stix_id__in=sorted(arrived)).delete()
+    return sorted(set(report_of.values()))
 
 
 __all__ = ["Destination", "InvalidStix", "Problem", "check", "import_stix"]

@@ -151,11 +151,13 @@ def _references(body: dict[str, Any]) -> Iterable[tuple[str, Any]]:
             yield "granular_markings.marking_ref", granular["marking_ref"]
 
 
-def validate(objects: list[Any], *, known: Callable[[set[str]], set[str]]) -> list[Problem]:
+def validate(objects: list[Any], *, known: Callable[[set[str]], set[str]],
+             references_may_dangle: bool = False) -> list[Problem]:
     """Every problem of `objects`; `known(ids)` says which of `ids` we already hold.
 
-    A reference must name an object of the content or one we hold; a marking must be a
-    TLP marking or a marking definition of the content or one we hold.
+    A reference must name an object of the content or one we hold (unless
+    `references_may_dangle`: then only its form is checked); a marking must be a TLP marking
+    or a marking definition of the content or one we hold, always — it decides who sees.
     """
     problems: list[Problem] = []
     in_content: set[str] = set()
@@ -227,7 +229,7 @@ def validate(objects: list[Any], *, known: Callable[[set[str]], set[str]]) -> li
             continue
         if "marking" in name:
             problems.append(Problem(label, f"unknown marking {value}"))
-        else:
+        elif not references_may_dangle:
             problems.append(Problem(label, f"{name} {value} does not resolve (dangling "
                                            f"reference)"))
     return problems
