@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import ConfigDict
 
+from civicshield.core.api_pagination import SerialisedPage
 from civicshield.correlation import selectors
 from civicshield.correlation.choices import CampaignStatus
 
@@ -75,34 +76,24 @@ def campaign_out(summary: selectors.CampaignSummary) -> CampaignOut:
         last_seen=summary.last_seen)
 
 
-class _Serialised:
-    """The paginator slices the queryset; then one batch of queries serialises the page."""
-
-    def __init__(self, viewer: Any, queryset: Any) -> None:
-        self.viewer, self.queryset = viewer, queryset
-
-    def count(self) -> int:
-        return self.queryset.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[CampaignOut]:
-        summaries = selectors.summaries(self.viewer, list(self.queryset[index]))
-        links = selectors.links_between([r for s in summaries for r in s.reports])
-        for summary in summaries:
-            members = set(summary.reports)
-            summary.links = [link for link in links
-                             if link.source in members and link.target in members]
-        return [campaign_out(summary) for summary in summaries]
+def _campaigns_out(viewer: Any, campaigns: list[Any]) -> list[CampaignOut]:
+    """One page of campaigns, serialised with one batch of queries."""
+    summaries = selectors.summaries(viewer, campaigns)
+    links = selectors.links_between([r for s in summaries for r in s.reports])
+    for summary in summaries:
+        members = set(summary.reports)
+        summary.links = [link for link in links
+                         if link.source in members and link.target in members]
+    return [campaign_out(summary) for summary in summaries]
 
 
 @router.get("/campaigns", response=list[CampaignOut], by_alias=True)
 @paginate(LimitOffsetPagination)
 def list_campaigns(request: HttpRequest, filters: Query[CampaignFilters]) -> Any:
     status = filters.status if filters.status in CampaignStatus.values else ""
-    return _Serialised(request.user, selectors.campaigns_visible_to(request.user,
-                                                                    status=status))
+    viewer = request.user
+    return SerialisedPage(selectors.campaigns_visible_to(viewer, status=status),
+                          lambda campaigns: _campaigns_out(viewer, campaigns))
 
 
 @router.get("/campaigns/{id}", response=CampaignOut, by_alias=True)

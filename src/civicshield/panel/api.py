@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from civicshield.core.api_pagination import SerialisedPage
 from civicshield.panel import selectors
 from civicshield.panel.models import PanelCase
 from civicshield.panel.schemas import (
@@ -43,23 +44,8 @@ def _summary(case: PanelCase) -> CaseSummaryOut:
 @paginate(LimitOffsetPagination)
 def list_cases(request: HttpRequest, status: str = "") -> Any:
     """Cases before the panel: every case for coordinators, their panels' for members."""
-    return _Serialised(selectors.cases_visible_to(request.user, status=status))
-
-
-class _Serialised:
-    """The paginator slices the queryset, then each row is turned into its schema."""
-
-    def __init__(self, queryset: Any) -> None:
-        self.queryset = queryset
-
-    def count(self) -> int:
-        return self.queryset.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, window: slice) -> list[CaseSummaryOut]:
-        return [_summary(case) for case in self.queryset[window]]
+    return SerialisedPage(selectors.cases_visible_to(request.user, status=status),
+                          lambda cases: [_summary(case) for case in cases])
 
 
 @router.get("/panel/cases/{case_id}", response=CaseOut)

@@ -8,6 +8,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from civicshield.core import access
+from civicshield.core.api_pagination import SerialisedPage
 from civicshield.core.errors import NotFound
 from civicshield.directory.models import User
 from civicshield.reports import selectors, services
@@ -110,23 +111,9 @@ def _groups(viewer: Any, slugs: list[str]) -> list[Any]:
 def list_reports(request: HttpRequest, filters: Query[ReportFilters]) -> Any:
     queryset = selectors.with_details(
         selectors.reports_visible_to(request.user, **filters.model_dump()))
-    return _Serialised(request.user, queryset)
-
-
-class _Serialised:
-    """A lazily serialised queryset: the paginator slices it, then each row is redacted."""
-
-    def __init__(self, viewer: Any, queryset: Any) -> None:
-        self.viewer, self.queryset = viewer, queryset
-
-    def count(self) -> int:
-        return self.queryset.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[ReportOut]:
-        return [report_out(self.viewer, report) for report in self.queryset[index]]
+    viewer = request.user
+    return SerialisedPage(queryset, lambda reports: [report_out(viewer, report)
+                                                     for report in reports])
 
 
 @router.post("/reports", response={201: ReportOut})

@@ -12,6 +12,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from civicshield.comms.choices import AcknowledgementChannel
 from civicshield.comms.models import Notification
 from civicshield.comms.notifications import selectors, services
+from civicshield.core.api_pagination import SerialisedPage
 
 router = Router(tags=["notifications"])
 
@@ -90,32 +91,24 @@ def notification_out(viewer: Any, notification: Notification) -> NotificationOut
     )
 
 
-class _Serialised:
-    def __init__(self, viewer: Any, queryset: Any) -> None:
-        self.viewer, self.queryset = viewer, queryset
-
-    def count(self) -> int:
-        return self.queryset.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[NotificationOut]:
-        rows = list(self.queryset[index])
-        references = selectors.visible_report_references(self.viewer, rows)
-        out = []
-        for notification in rows:
-            item = notification_out(self.viewer, notification)
-            item.report = references.get(notification.report_id)
-            out.append(item)
-        return out
+def _notifications_out(viewer: Any, rows: list[Any]) -> list[NotificationOut]:
+    """One page of notifications; the report references looked up in one batch."""
+    references = selectors.visible_report_references(viewer, rows)
+    out = []
+    for notification in rows:
+        item = notification_out(viewer, notification)
+        item.report = references.get(notification.report_id)
+        out.append(item)
+    return out
 
 
 @router.get("/notifications", response=list[NotificationOut])
 @paginate(LimitOffsetPagination)
 def list_notifications(request: HttpRequest, filters: Query[NotificationFilters]) -> Any:
     role = filters.role if filters.role in ("sent", "received") else ""
-    return _Serialised(request.user, selectors.notifications_for(request.user, role=role))
+    viewer = request.user
+    return SerialisedPage(selectors.notifications_for(viewer, role=role),
+                          lambda rows: _notifications_out(viewer, rows))
 
 
 @router.get("/notifications/{notification_id}", response=NotificationOut)

@@ -239,8 +239,11 @@ def _entries(request: HttpRequest, user: Any, found: Collection,
     return queryset
 
 
-def _page(request: HttpRequest, queryset: QuerySet[Any], fields: tuple[str, ...]
-          ) -> tuple[list[tuple[Any, ...]], str | None]:
+# A page's rows, (pk, date_added, *fields), and the `next` token if there is more.
+Page = tuple[list[tuple[Any, ...]], str | None]
+
+
+def _page(request: HttpRequest, queryset: QuerySet[Any], fields: tuple[str, ...]) -> Page:
     """One page by keyset on (date_added, id); the `next` token names the last row."""
     try:
         limit = int(request.GET.get("limit") or DEFAULT_PAGE)
@@ -318,19 +321,43 @@ def _record_read(request: HttpRequest, user: Any, rows: list[tuple[Any, ...]],
                        details={"stix_id": stix_id})
 
 
+def _page_of_entries(request: HttpRequest, user: Any, collection_id: str,
+                     fields: tuple[str, ...], *, object_id: str | None = None,
+                     default_version: str = "last") -> Page | HttpResponse:
+    """What the object endpoints share: one page of the entries `user` may see in the
+    collection that match the request's filters, as rows of (pk, date_added, *fields) and
+    the `next` token — or the error to send (no such collection, unreadable, bad filter).
+
+    With `object_id` (one object's content or versions) a first page with nothing on it
+    is "No such object", and the read is audited by `_record_read`.
+    """
+    found = _collection_or_404(user, collection_id)
+    if isinstance(found, HttpResponse):
+        return found
+    if object_id is not None:
+        fields = (*fields, *SOURCE_FIELDS)
+    try:
+        rows, next_token = _page(request, _entries(request, user, found, object_id,
+                                                   default_version=default_version), fields)
+    except BadFilter as problem:
+        return _error(400, "Bad request", str(problem))
+    if object_id is not None:
+        if not rows and not request.GET.get("next"):
+            return _error(404, "No such object")
+        _record_read(request, user, rows, stix_id=object_id)
+    return rows, next_token
+
+
 @taxii_view
 def objects(request: HttpRequest, user: Any, collection_id: str) -> HttpResponse:
     if request.method == "POST":
         return _add_objects(request, user, collection_id)
     if (refusal := _require_get(request, "POST")) is not None:
         return refusal
-    found = _collection_or_404(user, collection_id)
-    if isinstance(found, HttpResponse):
-        return found
-    try:
-        rows, next_token = _page(request, _entries(request, user, found), ("body",))
-    except BadFilter as problem:
-        return _error(400, "Bad request", str(problem))
+    page = _page_of_entries(request, user, collection_id, ("body",))
+    if isinstance(page, HttpResponse):
+        return page
+    rows, next_token = page
     return _response(_envelope(rows, next_token), headers=_date_headers(rows))
 
 
@@ -339,17 +366,10 @@ def object_detail(request: HttpRequest, user: Any, collection_id: str, object_id
                   ) -> HttpResponse:
     if (refusal := _require_get(request)) is not None:
         return refusal
-    found = _collection_or_404(user, collection_id)
-    if isinstance(found, HttpResponse):
-        return found
-    try:
-        rows, next_token = _page(request, _entries(request, user, found, object_id),
-                                 ("body", *SOURCE_FIELDS))
-    except BadFilter as problem:
-        return _error(400, "Bad request", str(problem))
-    if not rows and not request.GET.get("next"):
-        return _error(404, "No such object")
-    _record_read(request, user, rows, stix_id=object_id)
+    page = _page_of_entries(request, user, collection_id, ("body",), object_id=object_id)
+    if isinstance(page, HttpResponse):
+        return page
+    rows, next_token = page
     return _response(_envelope(rows, next_token), headers=_date_headers(rows))
 
 
@@ -358,18 +378,11 @@ def versions(request: HttpRequest, user: Any, collection_id: str, object_id: str
              ) -> HttpResponse:
     if (refusal := _require_get(request)) is not None:
         return refusal
-    found = _collection_or_404(user, collection_id)
-    if isinstance(found, HttpResponse):
-        return found
-    try:
-        rows, next_token = _page(request, _entries(request, user, found, object_id,
-                                                   default_version="all"),
-                                 ("version", *SOURCE_FIELDS))
-    except BadFilter as problem:
-        return _error(400, "Bad request", str(problem))
-    if not rows and not request.GET.get("next"):
-        return _error(404, "No such object")
-    _record_read(request, user, rows, stix_id=object_id)
+    page = _page_of_entries(request, user, collection_id, ("version",), object_id=object_id,
+                            default_version="all")
+    if isinstance(page, HttpResponse):
+        return page
+    rows, next_token = page
     payload: dict[str, Any] = {"more": bool(next_token),
                                "versions": [row[2] or _timestamp(row[1]) for row in rows]}
     if next_token:
@@ -381,14 +394,10 @@ def versions(request: HttpRequest, user: Any, collection_id: str, object_id: str
 def manifest(request: HttpRequest, user: Any, collection_id: str) -> HttpResponse:
     if (refusal := _require_get(request)) is not None:
         return refusal
-    found = _collection_or_404(user, collection_id)
-    if isinstance(found, HttpResponse):
-        return found
-    try:
-        rows, next_token = _page(request, _entries(request, user, found),
-                                 ("stix_id", "version"))
-    except BadFilter as problem:
-        return _error(400, "Bad request", str(problem))
+    page = _page_of_entries(request, user, collection_id, ("stix_id", "version"))
+    if isinstance(page, HttpResponse):
+        return page
+    rows, next_token = page
     payload: dict[str, Any] = {"more": bool(next_token)}
     if next_token:
         payload["next"] = next_token
