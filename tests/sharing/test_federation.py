@@ -623,6 +623,38 @@ def test_the_edit_form_sets_an_amber_group_and_the_list_says_so(
         "/app/sharing/peers/").content.decode()
 
 
+def test_the_peer_page_shows_recent_syncs_with_every_reason_objects_were_left_out(
+        client_for: Any, owner: Any) -> None:
+    from civicshield.core.choices import Role
+    from civicshield.sharing.federation import services
+    from civicshield.sharing.federation.choices import SkipReason
+    from tests.factories import make_user
+
+    peer = create_peer(actor=OPERATOR, name="north", api_root_url=NORTH,
+                       collection_id=COMMUNITY, organisation=owner)
+    result = services.SyncResult(peer=peer.name, direction="pull", pages=2, objects=7)
+    narrow_id = f"report--{uuid.uuid4()}"
+    result.skip(narrow_id, SkipReason.NARROWER, "TLP:RED, narrower than TLP:GREEN")
+    for _ in range(services.AUDIT_OBJECTS_PER_REASON + 5):
+        result.skip(f"report--{uuid.uuid4()}", SkipReason.LOOP, "version 2025")
+    services._record_outcome(peer, result, None, "federation.pull")
+    coordinator = client_for(make_user(Role.COORDINATOR))
+
+    listing = coordinator.get("/app/sharing/peers/").content.decode()
+    assert f'href="/app/sharing/peers/{peer.pk}/"' in listing
+    page = coordinator.get(f"/app/sharing/peers/{peer.pk}/")
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "7 objects crossed (2 pages)" in body
+    assert f"{SkipReason.NARROWER.label}: 1" in body and narrow_id in body
+    assert "TLP:RED, narrower than TLP:GREEN" in body
+    assert f"{SkipReason.LOOP.label}: {services.AUDIT_OBJECTS_PER_REASON + 5}" in body
+    assert "and 5 more" in body
+    analyst = client_for(make_user(Role.ANALYST, organisation=owner))
+    assert analyst.get(f"/app/sharing/peers/{peer.pk}/").status_code == 403
+
+
 def test_the_edit_form_refuses_an_address_other_than_http_and_changes_nothing(
         client_for: Any, owner: Any) -> None:
     from civicshield.core.choices import Role

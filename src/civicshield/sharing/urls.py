@@ -18,6 +18,7 @@ urlpatterns = [
     path("groups/<slug:slug>/members/", views.group_members, name="group_members"),
     path("peers/", federation_views.peer_list, name="peers"),
     path("peers/new/", federation_views.peer_create, name="new_peer"),
+    path("peers/<int:peer_id>/", federation_views.peer_detail, name="peer"),
     path("peers/<int:peer_id>/edit/", federation_views.peer_edit, name="edit_peer"),
     path("peers/<int:peer_id>/sync/", federation_views.peer_sync, name="sync_peer"),
 ]

@@ -19,7 +19,7 @@ from civicshield.core import authz
 from civicshield.core.errors import NotFound
 from civicshield.core.forms import apply_errors
 from civicshield.core.markings import TLP
-from civicshield.sharing.federation import services
+from civicshield.sharing.federation import selectors, services
 from civicshield.sharing.federation.models import Direction, Peer
 from civicshield.sharing.models import SharingGroup
 
@@ -80,6 +80,15 @@ def peer_list(request: HttpRequest) -> HttpResponse:
     _require(request)
     peers = Peer.objects.select_related("amber_group")
     return render(request, "sharing/peers.html", {"peers": peers})
+
+
+@login_required
+@require_GET
+def peer_detail(request: HttpRequest, peer_id: int) -> HttpResponse:
+    _require(request)
+    peer = _peer_or_404(peer_id)
+    return render(request, "sharing/peer_detail.html",
+                  {"peer": peer, "syncs": selectors.recent_syncs(peer)})
 
 
 @login_required
