@@ -241,6 +241,11 @@ def update_peer(*, actor: Any, peer_id: int, name: str, api_root_url: str,
         if "api_root_url" in changed or "collection_id" in changed:
             peer.pull_cursor, peer.push_cursor = "", 0
             fields += ["pull_cursor", "push_cursor"]
+        elif "amber_group_id" in changed and peer.amber_group_id:
+            # AMBER addressed to the (new) group before now is behind the cursor: resend
+            # (the receiving import skips what it holds).
+            peer.push_cursor = 0
+            fields.append("push_cursor")
         if fields:
             # Only these columns: a sync running meanwhile writes its status and cursors.
             peer.save(update_fields=fields)
@@ -365,7 +370,8 @@ def pull_from_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
 
 
 # What a sync was started with; an edit of any of them resets the cursors (`update_peer`).
-_SYNC_SETTINGS = ("api_root_url", "collection_id", "widest_tlp", "active", "organisation_id")
+_SYNC_SETTINGS = ("api_root_url", "collection_id", "widest_tlp", "active", "organisation_id",
+                  "amber_group_id")
 
 
 def _lock_unchanged(peer: Peer) -> None:
@@ -486,22 +492,22 @@ def pushable(peer: Peer, *, after: int, limit: int = PUSH_BATCH) -> tuple[list[A
     # the exercise and loop rules come on top.
     rows = list(access.visible_to(push_viewer(peer), TaxiiEntry.objects.filter(pk__gt=after))
                 .order_by("pk").values_list("pk", "stix_id", "version", "tlp", "is_latest",
-                                            "body", "source_report__source")[:limit])
+                                            "body", "source_report__source",
+                                            "source_report_id", "source_object_id")[:limit])
     last = rows[-1][0] if rows else after
     listed = [row[1] for row in rows]
     returned_ids = set(ReceivedFromPeer.objects.filter(peer=peer, stix_id__in=listed)
                        .values_list("stix_id", flat=True))
-    # AMBER received from any peer was addressed here by someone else: never passed on.
-    # (Not SCOs, which have no version: a domain is a value, and an originator here who
-    # names it in a report shares it with that report.)
-    received_amber = set(ReceivedFromPeer.objects.filter(
-        stix_id__in=[row[1] for row in rows if row[3] == TLP.AMBER]).exclude(
-        version="").values_list("stix_id", flat=True)) if peer.amber_group_id else set()
+    authored_here = _authored_here({row[7] for row in rows if row[3] == TLP.AMBER})
     chosen: dict[str, dict[str, Any]] = {}
-    for _pk, stix_id, version, tlp, is_latest, text, report_source in rows:
+    for (_pk, stix_id, version, tlp, is_latest, text, report_source, report_id,
+         object_id) in rows:
         if not is_latest or tlp not in allowed or stix_id in returned_ids:
             continue
-        if stix_id in received_amber:
+        # AMBER leaves only as part of a report written here, whose originator addressed it
+        # to the peer's group: never received content (from a peer, a file, a TAXII POST,
+        # even re-addressed here), whose originator chose no such thing.
+        if tlp == TLP.AMBER and (object_id is not None or report_id not in authored_here):
             continue
         if report_source == Source.EXERCISE:
             continue
@@ -517,6 +523,18 @@ def pushable(peer: Peer, *, after: int, limit: int = PUSH_BATCH) -> tuple[list[A
         _RANK.get(b["type"], 3 if b["type"] in ("report", "relationship", "sighting",
                                                  "note", "opinion") else 2)))
     return ordered, last
+
+
+def _authored_here(report_ids: set[int | None]) -> set[int]:
+    """Those of these reports written on this instance: not made from received STIX."""
+    from civicshield.sharing.models import StixObject
+
+    wanted = {report_id for report_id in report_ids if report_id is not None}
+    if not wanted:
+        return set()
+    received = set(StixObject.objects.filter(report_id__in=wanted).values_list(
+        "report_id", flat=True))
+    return wanted - received
 
 
 def push_to_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,

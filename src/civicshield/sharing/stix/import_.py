@@ -171,7 +171,8 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
     if owner is None:
         raise ValidationError({"organisation": _("An import belongs to an organisation.")})
     user = actor if getattr(actor, "is_authenticated", False) else None
-    objects = check(document, viewer=user if user is not None else _operator_viewer(owner),
+    viewer = user if user is not None else _operator_viewer(owner)
+    objects = check(document, viewer=viewer,
                     references_may_dangle=destination.references_may_dangle)
     if progress:
         progress("validated", len(objects))
@@ -239,13 +240,16 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
         if progress:
             progress("objects", len(objects))
         by_id = {body["id"]: body for body in objects}
-        reports = _store_reports(stored, by_id, owner, user, destination)
-        completed = _resolve_waiting(stored, by_id, user)
+        stored_audiences = {stix_id: audiences.get(stix_id) or
+                            _audience_for(row, destination, user)
+                            for stix_id, row in stored.items()}
+        reports = _store_reports(stored, stored_audiences, by_id, viewer, user, destination)
+        completed = _resolve_waiting(stored_audiences, by_id, owner, user)
         if progress:
             progress("reports", len(objects))
         entries = []
         for stix_id, row in stored.items():
-            audience = audiences.get(stix_id) or _audience_for(row, destination, user)
+            audience = stored_audiences[stix_id]
             entries += [Entry(key=key, audience=audience, stix_id=stix_id, stix_type=row.type,
                               version=row.modified, body=row.body, source_object_id=row.pk)
                         for key in audience.collection_keys()]
@@ -428,13 +432,31 @@ class _Mapped:
     technique_ids: list[int]
 
 
-def _mapped(refs: Iterable[str], bodies: dict[str, dict[str, Any]],
-            terms: dict[tuple[str, str], int]) -> _Mapped:
+# A referenced object with the audience it is shared with; None: it came unmarked in the
+# same content as the report (a producer marks the report and lets its parts follow it).
+Target = tuple[dict[str, Any], Audience | None]
+
+
+def _may_join(target: Audience | None, report: Audience) -> bool:
+    """Whether what `target` says (an observable, a technique) may be shown with a report
+    shared with `report`: everyone who sees the report must be allowed to see it. CLEAR and
+    GREEN objects join reports marked as wide or narrower; others only a report shared with
+    exactly the same audience (an AMBER domain never surfaces in a GREEN report)."""
+    if target is None:
+        return True
+    if target.tlp in (TLP.CLEAR, TLP.GREEN):
+        return width(target.tlp) >= width(report.tlp)
+    return target == report
+
+
+def _mapped(refs: Iterable[str], targets: dict[str, Target], terms: dict[tuple[str, str], int],
+            report: Audience) -> _Mapped:
     mapped = _Mapped([], [], [])
     for ref in refs:
-        target = bodies.get(ref)
-        if not target:
+        found = targets.get(ref)
+        if not found or not _may_join(found[1], report):
             continue
+        target = found[0]
         if target.get("type") == "indicator" and isinstance(target.get("pattern"), str):
             pair = _observable_of_pattern(target["pattern"])
             if pair:
@@ -465,9 +487,33 @@ def _flag_indicators(pairs: Sequence[tuple[int, tuple[str, str]]],
                     ignore_conflicts=True)
 
 
-def _store_reports(stored: dict[str, Any], by_id: dict[str, dict[str, Any]], owner: Any,
-                   user: Any, destination: Destination) -> list[Any]:
-    """Received reports (new or newer versions) as `reports.Report`, linked."""
+def _targets(refs: set[str], stored_audiences: dict[str, Audience],
+             by_id: dict[str, dict[str, Any]], viewer: Any) -> dict[str, Target]:
+    """The referenced objects a report may draw on, with their audiences: those stored by
+    this import, and those held that the importer may see (read through the access layer;
+    anything else is as good as absent)."""
+    from civicshield.sharing.models import StixObject
+    from civicshield.sharing.stix.publish import audiences_of
+
+    found: dict[str, Target] = {
+        ref: (by_id[ref], stored_audiences[ref] if by_id[ref].get("object_marking_refs")
+              else None)
+        for ref in refs if ref in stored_audiences and ref in by_id}
+    rest = sorted(refs - found.keys())
+    for start in range(0, len(rest), _CHUNK):
+        held = list(access.visible_to(viewer, StixObject.objects.filter(
+            stix_id__in=rest[start:start + _CHUNK])))
+        held_audiences = audiences_of(StixObject, held)
+        for row in held:
+            found[row.stix_id] = (json.loads(row.body), held_audiences[row.pk])
+    return found
+
+
+def _store_reports(stored: dict[str, Any], stored_audiences: dict[str, Audience],
+                   by_id: dict[str, dict[str, Any]], viewer: Any, user: Any,
+                   destination: Destination) -> list[Any]:
+    """Received reports (new or newer versions) as `reports.Report`, linked to what their
+    references bring when it may be shown with them (`_may_join`)."""
     from civicshield.sharing.models import StixObject, UnresolvedReference
 
     received = [(row, by_id[stix_id]) for stix_id, row in stored.items()
@@ -475,11 +521,8 @@ def _store_reports(stored: dict[str, Any], by_id: dict[str, dict[str, Any]], own
     if not received:
         return []
     referenced = {ref for _row, body in received for ref in body.get("object_refs") or ()}
-    outside = sorted(referenced - by_id.keys())
-    bodies = dict(by_id)
-    for _pk, stix_id, text in rows_sql.ids_by(StixObject, "stix_id", outside, "body"):
-        bodies[stix_id] = json.loads(text)
-    codes = _attack_codes(bodies.get(ref) for ref in referenced)
+    targets = _targets(referenced, stored_audiences, by_id, viewer)
+    codes = _attack_codes(body for body, _audience in targets.values())
     for _row, body in received:
         context = (body.get("extensions") or {}).get(EXTENSION_ID) or {}
         codes.update(context.get("phases") or ())
@@ -492,13 +535,13 @@ def _store_reports(stored: dict[str, Any], by_id: dict[str, dict[str, Any]], own
     items: list[bulk.BulkReport] = []
     indicator_pairs: list[tuple[int, tuple[str, str]]] = []
     for row, body in received:
-        mapped = _mapped(body.get("object_refs") or (), bodies, terms)
+        audience = stored_audiences[row.stix_id]
+        mapped = _mapped(body.get("object_refs") or (), targets, terms, audience)
         context = (body.get("extensions") or {}).get(EXTENSION_ID) or {}
         start = parse_timestamp(context.get("observed_start")) or \
             parse_timestamp(body.get("published")) or parse_timestamp(body.get("created")) or \
             timezone.now()
         end = parse_timestamp(context.get("observed_end"))
-        audience = _audience_for(row, destination, user)
         item = bulk.BulkReport(
             title=str(body.get("name") or "")[:200] or body["id"],
             description=str(body.get("description") or body.get("name") or ""),
@@ -532,42 +575,46 @@ def _store_reports(stored: dict[str, Any], by_id: dict[str, dict[str, Any]], own
     if destination.references_may_dangle:
         rows_sql.insert(UnresolvedReference, ("stix_id", "source"), [
             (ref, row.pk) for row, body in received for ref in body.get("object_refs") or ()
-            if ref not in bodies], ignore_conflicts=True)
+            if ref not in targets], ignore_conflicts=True)
     return reports
 
 
-def _resolve_waiting(stored: dict[str, Any], by_id: dict[str, dict[str, Any]],
-                     user: Any) -> list[int]:
-    """Reports received earlier that were waiting for objects stored now gain what those
-    bring (observables, techniques); returns their report ids (to correlate again)."""
+def _resolve_waiting(stored_audiences: dict[str, Audience], by_id: dict[str, dict[str, Any]],
+                     owner: Any, user: Any) -> list[int]:
+    """Reports of `owner` received earlier that were waiting for objects stored now gain
+    what those bring, when it may be shown with them (`_may_join`); returns their report
+    ids (to correlate again). Only the owner's own later imports complete its reports:
+    a waiting id is visible in the report, and anyone could otherwise send an object under
+    it."""
     from civicshield.sharing.models import StixObject, UnresolvedReference
+    from civicshield.sharing.stix.publish import audiences_of
 
-    arrived = {stix_id for stix_id in stored if stix_id in by_id}
+    arrived = sorted(stix_id for stix_id in stored_audiences if stix_id in by_id)
     waiting: dict[int, list[str]] = {}
-    for _pk, stix_id, source in rows_sql.ids_by(UnresolvedReference, "stix_id",
-                                                  sorted(arrived), "source"):
+    for _pk, stix_id, source in rows_sql.ids_by(UnresolvedReference, "stix_id", arrived,
+                                                  "source"):
         waiting.setdefault(source, []).append(stix_id)
     if not waiting:
         return []
-    report_of = dict(StixObject.objects.filter(pk__in=list(waiting), report__isnull=False)
-                     .values_list("pk", "report_id"))
-    terms = _terms(_attack_codes(by_id[stix_id] for ids in waiting.values() for stix_id in ids))
+    sources = list(StixObject.objects.filter(pk__in=list(waiting), report__isnull=False,
+                                             owner_organisation_id=owner.pk))
+    report_audiences = audiences_of(StixObject, sources)
+    targets: dict[str, Target] = {stix_id: (by_id[stix_id], stored_audiences[stix_id])
+                                  for ids in waiting.values() for stix_id in ids}
+    terms = _terms(_attack_codes(body for body, _audience in targets.values()))
     observables: list[tuple[int, tuple[str, str]]] = []
     techniques: list[tuple[int, int]] = []
     flagged: list[tuple[int, tuple[str, str]]] = []
-    for source, ids in waiting.items():
-        report_id = report_of.get(source)
-        if report_id is None:
-            continue
-        mapped = _mapped(ids, by_id, terms)
-        observables += [(report_id, pair) for pair in mapped.observables]
-        flagged += [(report_id, pair) for pair in mapped.flagged]
-        techniques += [(report_id, term) for term in mapped.technique_ids]
+    for source in sources:
+        mapped = _mapped(waiting[source.pk], targets, terms, report_audiences[source.pk])
+        observables += [(source.report_id, pair) for pair in mapped.observables]
+        flagged += [(source.report_id, pair) for pair in mapped.flagged]
+        techniques += [(source.report_id, term) for term in mapped.technique_ids]
     observable_ids = bulk.add_links(observables, techniques)
     _flag_indicators(flagged, observable_ids, user)
-    UnresolvedReference.objects.filter(source_id__in=list(waiting),
-                                       stix_id__in=sorted(arrived)).delete()
-    return sorted(set(report_of.values()))
+    UnresolvedReference.objects.filter(source_id__in=[source.pk for source in sources],
+                                       stix_id__in=arrived).delete()
+    return sorted({source.report_id for source in sources})
 
 
 __all__ = ["Destination", "InvalidStix", "Problem", "check", "import_stix"]

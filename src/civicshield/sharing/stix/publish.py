@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from civicshield.core import rows as rows_sql
 from civicshield.core.access import Viewer
-from civicshield.core.markings import TLP
+from civicshield.core.markings import TLP, width
 from civicshield.reports.choices import Source
 from civicshield.reports.models import Report
 from civicshield.sharing.stix.ids import collection_id
@@ -123,7 +123,14 @@ def write_entries(entries: Sequence[Entry]) -> int:
     if not entries:
         return 0
     lock_collections()
-    by_identity = {(collection_id(e.key), e.stix_id, e.version): e for e in entries}
+    # An object shared by several records (an organisation's identity) is one entry per
+    # collection: the widest-marked record's, so whoever may see any of them sees it.
+    by_identity: dict[tuple[str, str, str], Entry] = {}
+    for entry in entries:
+        identity = (collection_id(entry.key), entry.stix_id, entry.version)
+        kept = by_identity.get(identity)
+        if kept is None or width(entry.audience.tlp) > width(kept.audience.tlp):
+            by_identity[identity] = entry
     ids = sorted({e.stix_id for e in entries})
     existing: dict[tuple[str, str], list[tuple[int, str, bool]]] = defaultdict(list)
     for pk, stix_id, collection, version, latest in rows_sql.ids_by(
