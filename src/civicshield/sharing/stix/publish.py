@@ -129,7 +129,8 @@ def write_entries(entries: Sequence[Entry]) -> int:
     for entry in entries:
         identity = (collection_id(entry.key), entry.stix_id, entry.version)
         kept = by_identity.get(identity)
-        if kept is None or width(entry.audience.tlp) > width(kept.audience.tlp):
+        if kept is None or (kept.audience.tlp != entry.audience.tlp
+                            and width(entry.audience.tlp) > width(kept.audience.tlp)):
             by_identity[identity] = entry
     ids = sorted({e.stix_id for e in entries})
     existing: dict[tuple[str, str], list[tuple[int, str, bool]]] = defaultdict(list)
