@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -217,6 +219,27 @@ class PublishedReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} @ {self.version}"
+
+
+class InstanceIdentity(models.Model):
+    """This installation as a producer of STIX content: one row, made by a migration with a
+    random UUID, from which the ids of the SDOs and SROs we export are derived
+    (`sharing.stix.ids.sdo_id`), so no two installations name their objects alike. Never
+    changed: a new value would rename every object we have exported."""
+
+    ONLY = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=ONLY, editable=False)
+    stix_namespace = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1),
+                                              name="instance_identity_is_one_row")]
+        verbose_name = _("instance identity")
+
+    def __str__(self) -> str:
+        return f"STIX namespace {self.stix_namespace}"
 
 
 # --- MISP (docs/misp.md) -------------------------------------------------------------

@@ -449,8 +449,8 @@ def _without_our_own(objects: list[dict[str, Any]], result: SyncResult
                      ) -> list[dict[str, Any]]:
     """`objects` less the versions we published ourselves (e.g. pushed to the peer earlier),
     each noted in `result`: imported back they would duplicate our report under the peer's
-    name. Matched by id and version, as SDO ids can repeat across instances; SCOs (no
-    version, ids derived from their value) are left to the import, which is idempotent."""
+    name. Matched by id and version (a version we received is not ours); SCOs (no version,
+    ids derived from their value) are left to the import, which is idempotent."""
     from civicshield.core import rows
     from civicshield.sharing.models import StixObjectVersion, TaxiiEntry
     from civicshield.sharing.stix.publish import version_of

@@ -22,12 +22,14 @@ from civicshield.core.markings import TLP, width
 from civicshield.reports.choices import Confidence, Consent, ObservableType, Source, VictimKind
 from civicshield.reports.models import Observable, Report, Victim
 from civicshield.reports.redaction import view_of
-from civicshield.sharing.stix.ids import sco_id, sdo_id
+from civicshield.sharing.stix.ids import sco_id, sdo_id, shared_id
 from civicshield.sharing.stix.markings import TLP_BY_MARKING_ID, marking_definition, marking_id
 
 EXTENSION_ID = "extension-definition--a9d27a5e-4c0b-4b67-8e4f-1f4b0f4f6c21"
-INSTANCE_IDENTITY_ID = sdo_id("identity", "instance")
-EPOCH = "2025-01-01T00:00:00.000Z"  # creation time of the extension and instance identity
+# The author of our extension definition, the same in every installation (as the extension
+# is): the id all installations gave their own identity before each had its own namespace.
+PROJECT_IDENTITY_ID = shared_id("identity", "instance")
+EPOCH = "2025-01-01T00:00:00.000Z"  # creation time of the extension and the identities
 
 # Our observables without a STIX 2.1 SCO: new SCO types of our extension definition.
 CUSTOM_SCO_TYPES = {
@@ -65,7 +67,7 @@ def extension_definition() -> dict[str, Any]:
     """Our extension: report context (phases, information types...) and new SCO types."""
     return {
         "type": "extension-definition", "spec_version": "2.1", "id": EXTENSION_ID,
-        "created": EPOCH, "modified": EPOCH, "created_by_ref": INSTANCE_IDENTITY_ID,
+        "created": EPOCH, "modified": EPOCH, "created_by_ref": PROJECT_IDENTITY_ID,
         "name": "Civic Shield election context",
         "description": "Electoral-cycle phases, information types, severity, outcome and "
                        "source of a report; phone numbers, hashtags and ad-library ids as "
@@ -77,9 +79,25 @@ def extension_definition() -> dict[str, Any]:
     }
 
 
+def instance_identity_id() -> str:
+    """This installation's identity (read through the installation's namespace: never at
+    import, when the database may not exist yet)."""
+    return sdo_id("identity", "instance")
+
+
 def instance_identity() -> dict[str, Any]:
+    """This installation: the author of TLP:CLEAR reports and of campaigns."""
     return {
-        "type": "identity", "spec_version": "2.1", "id": INSTANCE_IDENTITY_ID,
+        "type": "identity", "spec_version": "2.1", "id": instance_identity_id(),
+        "created": EPOCH, "modified": EPOCH, "name": "Civic Shield installation",
+        "identity_class": "system", "object_marking_refs": [marking_id(TLP.CLEAR)],
+    }
+
+
+def project_identity() -> dict[str, Any]:
+    """The author of our extension definition, alike in every installation."""
+    return {
+        "type": "identity", "spec_version": "2.1", "id": PROJECT_IDENTITY_ID,
         "created": EPOCH, "modified": EPOCH, "name": "Civic Shield",
         "identity_class": "system", "object_marking_refs": [marking_id(TLP.CLEAR)],
     }
@@ -119,7 +137,7 @@ def observable_sco(observable: Observable, tlp: str) -> dict[str, Any]:
                                              "platform": platform}}
     elif kind in CUSTOM_SCO_TYPES:
         stix_type = CUSTOM_SCO_TYPES[ObservableType(kind)]
-        body = {"type": stix_type, "id": sdo_id(stix_type, value), "value": value,
+        body = {"type": stix_type, "id": shared_id(stix_type, value), "value": value,
                 "extensions": {EXTENSION_ID: {"extension_type": "new-sco"}}}
     else:
         stix_type = {"url": "url", "domain": "domain-name", "ipv4": "ipv4-addr",
@@ -180,7 +198,7 @@ def report_id_of(report: Report, context: ExportContext) -> str:
 def received_unchanged(report: Report, context: ExportContext) -> Any:
     """The StixObject of a received report not changed here since: re-exported verbatim."""
     received = context.received.get(report.pk)
-    if received is None or received.received_in is None:
+    if received is None or received.received_in_id is None:
         return None
     if report.updated_at > received.updated_at:
         return None
@@ -194,7 +212,7 @@ def report_objects(report: Report, context: ExportContext) -> list[dict[str, Any
     objects: list[dict[str, Any]] = []
     refs: list[str] = []
     if tlp == TLP.CLEAR:
-        author = INSTANCE_IDENTITY_ID
+        author = instance_identity_id()
     else:
         organisation = organisation_identity(report.owner_organisation)
         objects.append(organisation)
@@ -287,6 +305,7 @@ def campaign_objects(reports: Sequence[Report], context: ExportContext
 
     by_id = {report.pk: report for report in reports}
     objects: list[dict[str, Any]] = []
+    author = instance_identity_id()
     for campaign_pk, (campaign, member_ids) in campaigns_among(list(by_id)).items():
         members = [by_id[pk] for pk in member_ids if pk in by_id]
         if len(members) < 2:
@@ -301,7 +320,7 @@ def campaign_objects(reports: Sequence[Report], context: ExportContext
         objects.append({
             "type": "campaign", "spec_version": "2.1", "id": campaign_id,
             "created": created, "modified": timestamp(campaign.updated_at),
-            "created_by_ref": INSTANCE_IDENTITY_ID,
+            "created_by_ref": author,
             "name": campaign.name or f"Campaign {campaign_pk}",
             "first_seen": timestamp(first), "last_seen": timestamp(last),
             "object_marking_refs": [marking_id(tlp)],
@@ -312,7 +331,7 @@ def campaign_objects(reports: Sequence[Report], context: ExportContext
                 "type": "relationship", "spec_version": "2.1",
                 "id": sdo_id("relationship", "campaign", campaign_pk, member.pk),
                 "created": created, "modified": timestamp(campaign.updated_at),
-                "created_by_ref": INSTANCE_IDENTITY_ID, "relationship_type": "related-to",
+                "created_by_ref": author, "relationship_type": "related-to",
                 "source_ref": report_stix_id, "target_ref": campaign_id,
                 "object_marking_refs": [marking_id(narrower(tlp, member.tlp))],
             })
@@ -445,7 +464,7 @@ def bundle_objects(viewer: Any, filters: BundleFilters) -> list[dict[str, Any]]:
     used_markings = {ref for body in objects for ref in body.get("object_marking_refs", ())}
     head: list[dict[str, Any]] = [marking_definition(tlp) for tlp in reversed(TLP.values)
                                   if marking_id(tlp) in used_markings]
-    head += [instance_identity(), extension_definition()]
+    head += [instance_identity(), project_identity(), extension_definition()]
     head_ids = {body["id"] for body in head}
     objects = [body for body in objects if body["id"] not in head_ids]
     objects.sort(key=lambda body: (body["type"], body["id"]))

@@ -253,12 +253,19 @@ def audiences_of(model: Any, records: Sequence[Any]) -> dict[int, Audience]:
 
 
 def report_entries(reports: Sequence[Report]) -> list[Entry]:
-    from civicshield.sharing.stix.export import ExportContext, context_for, report_objects
+    from civicshield.sharing.stix.export import (
+        ExportContext,
+        context_for,
+        received_unchanged,
+        report_objects,
+    )
 
     shared = context_for(ANY_MEMBER, reports)
     audiences = audiences_of(Report, reports)
     entries: list[Entry] = []
     for report in reports:
+        if received_unchanged(report, shared) is not None:
+            continue  # not changed here: served as received, from its import's entries
         audience = audiences[report.pk]
         keys = audience.collection_keys()
         for viewer in ((Viewer.anonymous(),) if keys == ["public"] else (ANY_MEMBER,)):
