@@ -167,3 +167,22 @@ def test_after_the_migration_a_read_republishes_our_reports_under_the_new_ids_on
     assert [body for body in after if body["id"] == received_report["id"]] == [received_report]
     assert TaxiiEntry.objects.filter(source_report__isnull=False).exists()
     assert PublishedReport.objects.count() == 2
+
+
+def test_two_installations_name_their_misp_events_and_notices_apart() -> None:
+    # Report references, campaign ids and notice slugs repeat across installations; what
+    # they name must not, or a partner's MISP would merge two installations' events.
+    from civicshield.comms.stix import _id as notice_id
+    from civicshield.sharing.misp import mapping
+
+    def names() -> tuple[str, ...]:
+        return (mapping.event_uuid("CS-0001"), mapping.campaign_uuid(1),
+                mapping.organisation_uuid("election-board"),
+                mapping.correlation_organisation()["uuid"], notice_id("report", "moved-station"))
+
+    _become_installation(uuid.uuid4())
+    first = names()
+    assert names() == first  # stable within an installation
+    _become_installation(uuid.uuid4())
+
+    assert not set(first) & set(names())

@@ -36,7 +36,10 @@ def _timestamp(moment: datetime) -> str:
 
 
 def _id(kind: str, name: str) -> str:
-    return f"{kind}--{uuid.uuid5(NAMESPACE, name)}"
+    """Stable for this installation, unlike any other's (notice slugs repeat across them)."""
+    from civicshield.sharing.selectors import installation_namespace
+
+    return f"{kind}--{uuid.uuid5(uuid.uuid5(installation_namespace(), NAMESPACE.hex), name)}"
 
 
 def notice_report_bundle(notice: Notice, *, lang: str = "", version: NoticeVersion | None = None,

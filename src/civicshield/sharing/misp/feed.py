@@ -309,7 +309,7 @@ def build_campaign_event(campaign: Any, reports: list[Report]) -> dict[str, Any]
         "timestamp": timestamp,
         "publish_timestamp": timestamp,
         "published": True,
-        "Orgc": mapping.CORRELATION_ORGANISATION,
+        "Orgc": mapping.correlation_organisation(),
         "Tag": tags,
         "Attribute": [_observable_attribute(event, timestamp, kind, value)
                       for kind, value in observables],

@@ -22,9 +22,15 @@ from civicshield.reports.choices import Confidence, Outcome, Status
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-# Event and attribute uuids are uuid5 of this namespace and our own ids, so that a
-# re-export names the same things the same way and MISP updates instead of duplicating.
-NAMESPACE = uuid.UUID("6f1d3c8e-6a52-5b0e-9c55-3b1f0e9d2a71")
+# Event and attribute uuids are uuid5 of this installation's namespace (derived from its STIX
+# namespace, sharing/stix/ids.py) and our own ids, so that a re-export names the same things
+# the same way and MISP updates instead of duplicating, and two installations never name two
+# events alike (their report references and campaign ids repeat).
+def _namespace() -> uuid.UUID:
+    from civicshield.sharing.stix.ids import installation_namespace
+
+    return uuid.uuid5(installation_namespace(), "misp")
+
 
 # Our own machine tags (documented in docs/misp.md), for what no MISP taxonomy says.
 OWN_NAMESPACE = "civicshield"
@@ -44,20 +50,22 @@ DEFAULT_TAG_COLOUR = "#ffffff"
 
 def event_uuid(reference: str) -> str:
     """The MISP event uuid of one of our reports, for ever the same."""
-    return str(uuid.uuid5(NAMESPACE, f"report:{reference}"))
+    return str(uuid.uuid5(_namespace(), f"report:{reference}"))
 
 
-# Campaigns are found by this instance's correlation, not by one organisation.
-CORRELATION_ORGANISATION = {"name": "Civic Shield correlation",
-                            "uuid": str(uuid.uuid5(NAMESPACE, "correlation"))}
+def correlation_organisation() -> dict[str, str]:
+    """The MISP organisation of campaign events: campaigns are found by this installation's
+    correlation, not by one organisation."""
+    return {"name": "Civic Shield correlation",
+            "uuid": str(uuid.uuid5(_namespace(), "correlation"))}
 
 
 def campaign_uuid(campaign_id: int) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"campaign:{campaign_id}"))
+    return str(uuid.uuid5(_namespace(), f"campaign:{campaign_id}"))
 
 
 def organisation_uuid(slug: str) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"organisation:{slug}"))
+    return str(uuid.uuid5(_namespace(), f"organisation:{slug}"))
 
 
 def attribute_uuid(event: str, misp_type: str, value: str) -> str:
