@@ -348,3 +348,24 @@ def test_bundle_filtered_by_campaign_holds_only_its_reports(api_client_for: Any)
     assert response.status_code == 200
     names = [b["name"] for b in response.json()["objects"] if b["type"] == "report"]
     assert names == ["Inside"]
+
+
+def test_a_received_report_is_exported_as_received_until_it_is_changed_here() -> None:
+    # Re-exporting our mapping of it would publish a newer version of another producer's
+    # object under its id.
+    from civicshield.reports.services import update_report
+
+    owner = make_organisation()
+    analyst = make_user(Role.ANALYST, organisation=owner)
+    received = _report_bundle("2024-03-01T10:00:00.000Z", "As the producer wrote it")
+    import_stix(actor=analyst, document=received, source="api")
+
+    def exported() -> dict[str, Any]:
+        [report] = [body for body in export_bundle(actor=analyst)["objects"]
+                    if body["type"] == "report"]
+        return report
+
+    assert exported() == received["objects"][1]
+    update_report(actor=analyst, report=Report.objects.get(), changes={"title": "Edited here"})
+    edited = exported()
+    assert edited["name"] == "Edited here" and edited["modified"] > "2024-03-01T10:00:00.000Z"

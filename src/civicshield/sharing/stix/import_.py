@@ -569,6 +569,12 @@ def _store_reports(stored: dict[str, Any], stored_audiences: dict[str, Audience]
     rows_sql.update(StixObject, "report", [
         (report.pk, row.pk) for (row, _body), report in zip(received, reports, strict=True)
         if row.report_id != report.pk])
+    # The report as received, not changed here: exports send the received JSON verbatim
+    # (`export.received_unchanged` compares these two times), never a version of ours under
+    # its producer's id.
+    rows_sql.update(StixObject, "updated_at", [
+        (rows_sql.db_datetime(report.updated_at), row.pk)
+        for (row, _body), report in zip(received, reports, strict=True)])
     if indicator_pairs:
         _flag_indicators([(reports[index].pk, pair) for index, pair in indicator_pairs],
                          bulk.observable_ids(pair for _, pair in indicator_pairs), user)
