@@ -1192,16 +1192,119 @@ def test_merging_refuses_to_move_amber_into_a_report_a_peers_group_receives() ->
     duplicate = make_report(tlp=TLP.AMBER, owner=z, organisations=[x], title="Duplicate")
     duplicate.observables.add(Observable.objects.create(type="domain", value="z-only.example"))
     coordinator = make_user(Role.COORDINATOR, organisation=coordination)
+    target = create_peer(actor=OPERATOR, name="peer-merge", api_root_url=NORTH,
+                         collection_id=COMMUNITY, direction="push", organisation=coordination,
+                         widest_tlp=TLP.AMBER, amber_group=group, active=False)
 
     with pytest.raises(ValidationError) as refused:
         merge_duplicates(actor=coordinator, primary=primary, duplicates=[duplicate])
     assert "shared more narrowly" in str(refused.value)
     sync_reports()
-    target = create_peer(actor=OPERATOR, name="peer-merge", api_root_url=NORTH,
-                         collection_id=COMMUNITY, direction="push", organisation=coordination,
-                         widest_tlp=TLP.AMBER, amber_group=group, active=False)
-
     bodies, _last = pushable(target, after=0)
 
     assert any(body.get("name") == "Primary" for body in bodies)  # the group's own AMBER goes
     assert not any("z-only.example" in json.dumps(body) for body in bodies)
+
+
+def test_amber_from_a_misp_event_or_merged_from_a_pulled_report_never_leaves(
+        owner: Any) -> None:
+    from civicshield.reports.services import merge_duplicates, update_report
+    from civicshield.sharing.federation.services import pushable
+    from civicshield.sharing.misp.importer import import_events
+    from civicshield.sharing.stix.publish import sync_reports
+
+    group = make_group(slug="peer-east")
+    target = create_peer(actor=OPERATOR, name="peer-east", api_root_url=NORTH,
+                         collection_id=COMMUNITY, direction="push", organisation=owner,
+                         widest_tlp=TLP.AMBER, amber_group=group, active=False)
+    coordinator = make_user(Role.COORDINATOR, organisation=make_organisation(
+        slug="coordination", is_coordinator=True))
+    analyst = make_user(Role.ANALYST, organisation=owner)
+    # AMBER from a partner's MISP, re-addressed to the peer's group here.
+    import_events(actor=analyst, payload={"Event": {
+        "uuid": str(uuid.uuid4()), "info": "From a partner's MISP", "date": "2025-03-01",
+        "timestamp": "1740823200", "threat_level_id": "2", "analysis": "1",
+        "Tag": [{"name": "tlp:amber"}],
+        "Attribute": [{"type": "domain", "category": "Network activity",
+                       "value": "from-misp.example", "to_ids": True}]}})
+    from_misp = Report.objects.get(title="From a partner's MISP")
+    update_report(actor=coordinator, report=from_misp, changes={"audience_groups": [group]})
+    # AMBER pulled from a peer, merged into a local report the group receives.
+    source = create_peer(actor=OPERATOR, name="peer-source", api_root_url=NORTH,
+                         collection_id=COMMUNITY, direction="pull", organisation=owner,
+                         widest_tlp=TLP.AMBER)
+    indicator = _indicator("merged-from-peer.example", TLP.AMBER)
+    _pull_page(source, [indicator, _report_referring([indicator["id"]], TLP.AMBER,
+                                                     "Pulled amber")])
+    pulled = Report.objects.get(title="Pulled amber")
+    update_report(actor=coordinator, report=pulled, changes={"audience_groups": [group]})
+    local = make_report(tlp=TLP.AMBER, owner=owner, groups=[group], title="Ours, for the group")
+    merge_duplicates(actor=coordinator, primary=local, duplicates=[pulled])
+    sync_reports()
+
+    sent = json.dumps(pushable(target, after=0)[0])
+
+    assert "from-misp.example" not in sent and "merged-from-peer.example" not in sent
+
+
+def test_a_push_stops_before_its_next_chunk_when_the_peers_amber_group_changes(
+        owner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from civicshield.sharing.federation import services
+
+    group = make_group(slug="peer-west")
+    peer = create_peer(actor=OPERATOR, name="peer-west", api_root_url=NORTH,
+                       collection_id=COMMUNITY, direction="push", organisation=owner,
+                       widest_tlp=TLP.AMBER, amber_group=group, active=False)
+    Peer.objects.filter(pk=peer.pk).update(active=True)
+    for number in range(4):
+        make_report(tlp=TLP.AMBER, owner=owner, groups=[group], title=f"Amber {number}")
+    sent: list[list[str]] = []
+
+    class Recording:
+        def __init__(self, _peer: Any) -> None:
+            pass
+
+        def add_objects(self, batch: list[dict[str, Any]]) -> None:
+            sent.append([body["id"] for body in batch])
+            Peer.objects.filter(pk=peer.pk).update(amber_group=None)  # edited meanwhile
+
+    monkeypatch.setattr(services, "PUSH_CHUNK", 1)
+    monkeypatch.setattr(services, "PeerClient", Recording)
+
+    result = services.push_to_peer(peer.pk, backoff=0)
+
+    assert len(sent) == 1 and "changed during the sync" in result.error
+
+
+def test_an_observable_the_content_shares_joins_its_report_whoever_named_it_first(
+        owner: Any) -> None:
+    # SCO ids come from their value: another organisation may hold the same id, marked
+    # narrower. The report is judged by what its own content says, and reveals nothing of
+    # what others hold.
+    from civicshield.sharing.stix.import_ import import_stix
+
+    domain = {"type": "domain-name", "spec_version": "2.1",
+              "id": f"domain-name--{uuid.uuid4()}", "value": "probe.example",
+              "object_marking_refs": [MARKING[TLP.AMBER]]}
+    other = make_user(Role.ANALYST, organisation=make_organisation(slug="first-namer"))
+    import_stix(actor=other, document={"objects": [domain]}, source="api")
+    analyst = make_user(Role.ANALYST, organisation=owner)
+
+    import_stix(actor=analyst, document={"objects": [
+        {**domain, "object_marking_refs": [MARKING[TLP.GREEN]]},
+        _report_referring([domain["id"]], TLP.GREEN, "Names it green")]}, source="api")
+
+    assert _values(Report.objects.get(title="Names it green")) == ["probe.example"]
+
+
+def test_an_unmarked_part_on_a_later_page_follows_its_report_as_on_the_same_page(
+        owner: Any) -> None:
+    peer = create_peer(actor=OPERATOR, name="peer-unmarked", api_root_url=NORTH,
+                       collection_id=COMMUNITY, direction="pull", organisation=owner)
+    domain = {"type": "domain-name", "spec_version": "2.1",
+              "id": f"domain-name--{uuid.uuid4()}", "value": "later-unmarked.example"}
+    _pull_page(peer, [_report_referring([domain["id"]], TLP.GREEN, "Green, part later")])
+
+    _pull_page(peer, [domain])
+
+    assert _values(Report.objects.get(title="Green, part later")) == ["later-unmarked.example"]

@@ -185,15 +185,15 @@ def seen_by_no_one_else(record: Any, *, than: Any) -> bool:
 
     Asked before moving content of `than` into `record` (merging duplicates): otherwise the
     content would reach people its own marking keeps it from. Checked for the public, for
-    a newcomer to every organisation (accounts not created yet count too), for a member of
-    each sharing group alone (a group may hold no local organisation: a federation peer's
-    AMBER group is read by the peer) and for every active account — exact under the rules
-    above, and affordable because merges are rare.
+    a newcomer to every organisation (accounts not created yet count too), for the reader of
+    each federation peer's AMBER group (the peer reads as a member of that group alone) and
+    for every active account — exact under the rules above, and affordable because merges
+    are rare.
     """
     from django.contrib.auth import get_user_model
 
     from civicshield.directory.models import Organisation
-    from civicshield.sharing.models import SharingGroup
+    from civicshield.sharing.federation.models import Peer
 
     model = type(record)
     pair = model._default_manager.filter(pk__in=[record.pk, than.pk])
@@ -202,7 +202,8 @@ def seen_by_no_one_else(record: Any, *, than: Any) -> bool:
                 for organisation in Organisation.objects.all()]
     viewers += [Viewer(user_id=0, organisation_id=0, lineage=(), is_coordinator=False,
                        amber_groups=(group_id,), strict_groups=(group_id,))
-                for group_id in SharingGroup.objects.values_list("pk", flat=True)]
+                for group_id in Peer.objects.filter(amber_group__isnull=False).values_list(
+                    "amber_group_id", flat=True).distinct()]
     viewers += [Viewer.of(user) for user in
                 get_user_model().objects.filter(is_active=True).select_related("organisation")]
     for viewer in viewers:

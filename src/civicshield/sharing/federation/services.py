@@ -378,7 +378,13 @@ def _lock_unchanged(peer: Peer) -> None:
     """Lock the peer's row for the caller's transaction, and stop the sync if the peer was
     edited or removed since it started: writing this sync's cursor would undo the reset,
     and its objects would be filed under settings that no longer hold."""
-    current = Peer.objects.select_for_update().filter(pk=peer.pk).values(*_SYNC_SETTINGS).first()
+    _check_unchanged(peer, lock=True)
+
+
+def _check_unchanged(peer: Peer, *, lock: bool = False) -> None:
+    """Raise FederationError if the peer was edited or removed since the sync started."""
+    rows = Peer.objects.select_for_update() if lock else Peer.objects
+    current = rows.filter(pk=peer.pk).values(*_SYNC_SETTINGS).first()
     if current is None or any(current[name] != getattr(peer, name) for name in _SYNC_SETTINGS):
         raise FederationError(f"peer {peer.name} was changed during the sync; the next sync "
                               "uses its new settings")
@@ -526,14 +532,22 @@ def pushable(peer: Peer, *, after: int, limit: int = PUSH_BATCH) -> tuple[list[A
 
 
 def _authored_here(report_ids: set[int | None]) -> set[int]:
-    """Those of these reports written on this instance: not made from received STIX."""
-    from civicshield.sharing.models import StixObject
+    """Those of these reports written on this instance: not made from received STIX or a
+    MISP event, and holding no merged duplicate that was (merging moves its content in)."""
+    from civicshield.reports.models import Report
+    from civicshield.sharing.models import ReceivedMispEvent, StixObject
 
     wanted = {report_id for report_id in report_ids if report_id is not None}
     if not wanted:
         return set()
-    received = set(StixObject.objects.filter(report_id__in=wanted).values_list(
+    merged = dict(Report.objects.filter(duplicate_of_id__in=wanted).values_list(
+        "pk", "duplicate_of_id"))
+    involved = wanted | set(merged)
+    received = set(StixObject.objects.filter(report_id__in=involved).values_list(
         "report_id", flat=True))
+    received |= set(ReceivedMispEvent.objects.filter(report_id__in=involved).values_list(
+        "report_id", flat=True))
+    received |= {merged[duplicate] for duplicate in received & set(merged)}
     return wanted - received
 
 
@@ -552,8 +566,11 @@ def push_to_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
         sync_reports()
         client = PeerClient(peer)
         while True:
+            _check_unchanged(peer)
             objects, last = pushable(peer, after=peer.push_cursor)
             for start in range(0, len(objects), PUSH_CHUNK):
+                # An edit (a narrower marking, another AMBER group) stops what is left.
+                _check_unchanged(peer)
                 _send_chunk(client, objects[start:start + PUSH_CHUNK], result,
                             attempts=attempts, backoff=backoff, sleep=sleep)
                 result.pages += 1

@@ -61,7 +61,8 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='instance_identity_is_one_row')],
             },
         ),
-        migrations.RunPython(create_instance_identity, migrations.RunPython.noop),
-        # Backwards: nothing; the entries keep the ids they were published with.
-        migrations.RunPython(republish_our_reports, migrations.RunPython.noop),
+        # Irreversible: going back and forth would draw a second namespace and rename every
+        # object again (peers would receive each report a third time).
+        migrations.RunPython(create_instance_identity),
+        migrations.RunPython(republish_our_reports),
     ]

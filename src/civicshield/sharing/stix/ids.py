@@ -29,6 +29,8 @@ from __future__ import annotations
 import json
 import uuid
 
+from django.db import connection
+
 # What every installation names alike (`shared_id`, `collection_id`; before each installation
 # had its own namespace, every SDO and SRO too). Fixed for ever: peers and clients have
 # configured the collection ids.
@@ -46,7 +48,11 @@ def installation_namespace() -> uuid.UUID:
     if _installation_namespace is None:
         from civicshield.sharing.models import InstanceIdentity
 
-        identity, _created = InstanceIdentity.objects.get_or_create(pk=InstanceIdentity.ONLY)
+        identity, created = InstanceIdentity.objects.get_or_create(pk=InstanceIdentity.ONLY)
+        if created and connection.in_atomic_block:
+            # Not kept yet: the transaction may roll back, and another process would then
+            # draw another namespace. The next call reads it again.
+            return identity.stix_namespace
         _installation_namespace = identity.stix_namespace
     return _installation_namespace
 

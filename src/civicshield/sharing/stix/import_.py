@@ -243,8 +243,15 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
         stored_audiences = {stix_id: audiences.get(stix_id) or
                             _audience_for(row, destination, user)
                             for stix_id, row in stored.items()}
-        reports = _store_reports(stored, stored_audiences, by_id, viewer, user, destination)
-        completed = _resolve_waiting(stored_audiences, by_id, owner, user)
+        # What each object of the content is shared with, as the content marks it — also
+        # for those not stored now (an SCO another organisation named first: same id).
+        user_pk = user.pk if user is not None else None
+        content_audiences = {body["id"]: stored_audiences.get(body["id"]) or _audience(
+            tlp_for(body), owner.pk, user_pk, destination.group_id, user_pk,
+            getattr(user, "organisation_id", None)) for body in objects}
+        reports = _store_reports(stored, stored_audiences, content_audiences, by_id, viewer,
+                                 user, destination)
+        completed = _resolve_waiting(content_audiences, by_id, owner, user)
         if progress:
             progress("reports", len(objects))
         entries = []
@@ -441,12 +448,18 @@ def _may_join(target: Audience | None, report: Audience) -> bool:
     """Whether what `target` says (an observable, a technique) may be shown with a report
     shared with `report`: everyone who sees the report must be allowed to see it. CLEAR and
     GREEN objects join reports marked as wide or narrower; others only a report shared with
-    exactly the same audience (an AMBER domain never surfaces in a GREEN report)."""
+    the same readers (an AMBER domain never surfaces in a GREEN report)."""
     if target is None:
         return True
     if target.tlp in (TLP.CLEAR, TLP.GREEN):
         return width(target.tlp) >= width(report.tlp)
-    return target == report
+    return _readers(target) == _readers(report)
+
+
+def _readers(audience: Audience) -> tuple[Any, ...]:
+    """What decides who sees a record (core.access): the creator only matters for RED."""
+    return (audience.tlp, audience.owner_id, audience.organisation_ids, audience.group_ids,
+            audience.user_ids, audience.created_by_id if audience.tlp == TLP.RED else None)
 
 
 def _mapped(refs: Iterable[str], targets: dict[str, Target], terms: dict[tuple[str, str], int],
@@ -487,18 +500,18 @@ def _flag_indicators(pairs: Sequence[tuple[int, tuple[str, str]]],
                     ignore_conflicts=True)
 
 
-def _targets(refs: set[str], stored_audiences: dict[str, Audience],
+def _targets(refs: set[str], content_audiences: dict[str, Audience],
              by_id: dict[str, dict[str, Any]], viewer: Any) -> dict[str, Target]:
-    """The referenced objects a report may draw on, with their audiences: those stored by
-    this import, and those held that the importer may see (read through the access layer;
-    anything else is as good as absent)."""
+    """The referenced objects a report may draw on, with their audiences: those of the
+    content as it marks them (unmarked ones follow the report), and those held that the
+    importer may see (read through the access layer; anything else is as good as absent)."""
     from civicshield.sharing.models import StixObject
     from civicshield.sharing.stix.publish import audiences_of
 
     found: dict[str, Target] = {
-        ref: (by_id[ref], stored_audiences[ref] if by_id[ref].get("object_marking_refs")
+        ref: (by_id[ref], content_audiences[ref] if by_id[ref].get("object_marking_refs")
               else None)
-        for ref in refs if ref in stored_audiences and ref in by_id}
+        for ref in refs if ref in by_id}
     rest = sorted(refs - found.keys())
     for start in range(0, len(rest), _CHUNK):
         held = list(access.visible_to(viewer, StixObject.objects.filter(
@@ -510,8 +523,8 @@ def _targets(refs: set[str], stored_audiences: dict[str, Audience],
 
 
 def _store_reports(stored: dict[str, Any], stored_audiences: dict[str, Audience],
-                   by_id: dict[str, dict[str, Any]], viewer: Any, user: Any,
-                   destination: Destination) -> list[Any]:
+                   content_audiences: dict[str, Audience], by_id: dict[str, dict[str, Any]],
+                   viewer: Any, user: Any, destination: Destination) -> list[Any]:
     """Received reports (new or newer versions) as `reports.Report`, linked to what their
     references bring when it may be shown with them (`_may_join`)."""
     from civicshield.sharing.models import StixObject, UnresolvedReference
@@ -521,7 +534,7 @@ def _store_reports(stored: dict[str, Any], stored_audiences: dict[str, Audience]
     if not received:
         return []
     referenced = {ref for _row, body in received for ref in body.get("object_refs") or ()}
-    targets = _targets(referenced, stored_audiences, by_id, viewer)
+    targets = _targets(referenced, content_audiences, by_id, viewer)
     codes = _attack_codes(body for body, _audience in targets.values())
     for _row, body in received:
         context = (body.get("extensions") or {}).get(EXTENSION_ID) or {}
@@ -585,8 +598,8 @@ def _store_reports(stored: dict[str, Any], stored_audiences: dict[str, Audience]
     return reports
 
 
-def _resolve_waiting(stored_audiences: dict[str, Audience], by_id: dict[str, dict[str, Any]],
-                     owner: Any, user: Any) -> list[int]:
+def _resolve_waiting(content_audiences: dict[str, Audience],
+                     by_id: dict[str, dict[str, Any]], owner: Any, user: Any) -> list[int]:
     """Reports of `owner` received earlier that were waiting for objects stored now gain
     what those bring, when it may be shown with them (`_may_join`); returns their report
     ids (to correlate again). Only the owner's own later imports complete its reports:
@@ -595,7 +608,7 @@ def _resolve_waiting(stored_audiences: dict[str, Audience], by_id: dict[str, dic
     from civicshield.sharing.models import StixObject, UnresolvedReference
     from civicshield.sharing.stix.publish import audiences_of
 
-    arrived = sorted(stix_id for stix_id in stored_audiences if stix_id in by_id)
+    arrived = sorted(by_id)
     waiting: dict[int, list[str]] = {}
     for _pk, stix_id, source in rows_sql.ids_by(UnresolvedReference, "stix_id", arrived,
                                                   "source"):
@@ -605,8 +618,8 @@ def _resolve_waiting(stored_audiences: dict[str, Audience], by_id: dict[str, dic
     sources = list(StixObject.objects.filter(pk__in=list(waiting), report__isnull=False,
                                              owner_organisation_id=owner.pk))
     report_audiences = audiences_of(StixObject, sources)
-    targets: dict[str, Target] = {stix_id: (by_id[stix_id], stored_audiences[stix_id])
-                                  for ids in waiting.values() for stix_id in ids}
+    targets = _targets({stix_id for ids in waiting.values() for stix_id in ids},
+                       content_audiences, by_id, viewer=None)
     terms = _terms(_attack_codes(body for body, _audience in targets.values()))
     observables: list[tuple[int, tuple[str, str]]] = []
     techniques: list[tuple[int, int]] = []
