@@ -191,7 +191,10 @@ class ExportContext:
 
 
 def report_id_of(report: Report, context: ExportContext) -> str:
-    received = context.received.get(report.pk)
+    """The received id while the report is as received; ours once it is changed here. Only
+    an object's creator makes new versions of it (STIX 2.1 §3.6): an edit here is a report
+    of ours, authored by its owner organisation, not a version of the producer's."""
+    received = received_unchanged(report, context)
     return received.stix_id if received is not None else sdo_id("report", report.pk)
 
 
