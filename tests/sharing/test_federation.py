@@ -1099,6 +1099,16 @@ def _pull_page(peer: Peer, objects: list[Any]) -> Any:
     return result
 
 
+def _pulled_amber_report(owner: Any, value: str, title: str) -> Report:
+    """An AMBER report with one indicator (`value`), pulled from a peer agreed for AMBER."""
+    source = create_peer(actor=OPERATOR, name="peer-source", api_root_url=NORTH,
+                         collection_id=COMMUNITY, direction="pull", organisation=owner,
+                         widest_tlp=TLP.AMBER)
+    indicator = _indicator(value, TLP.AMBER)
+    _pull_page(source, [indicator, _report_referring([indicator["id"]], TLP.AMBER, title)])
+    return Report.objects.get(title=title)
+
+
 def _values(report: Report) -> list[str]:
     return sorted(observable.value for observable in report.observables.all())
 
@@ -1157,13 +1167,7 @@ def test_amber_received_then_readdressed_to_the_peers_group_never_leaves(owner: 
     from civicshield.sharing.stix.publish import sync_reports
 
     group = make_group(slug="peer-south")
-    source = create_peer(actor=OPERATOR, name="peer-source", api_root_url=NORTH,
-                         collection_id=COMMUNITY, direction="pull", organisation=owner,
-                         widest_tlp=TLP.AMBER)
-    indicator = _indicator("from-peer-x.example", TLP.AMBER)
-    _pull_page(source, [indicator, _report_referring([indicator["id"]], TLP.AMBER,
-                                                     "Received amber")])
-    report = Report.objects.get(title="Received amber")
+    report = _pulled_amber_report(owner, "from-peer-x.example", "Received amber")
     coordinator = make_user(Role.COORDINATOR, organisation=make_organisation(
         slug="coordination", is_coordinator=True))
     update_report(actor=coordinator, report=report, changes={"audience_groups": [group]})
@@ -1230,13 +1234,7 @@ def test_amber_from_a_misp_event_or_merged_from_a_pulled_report_never_leaves(
     from_misp = Report.objects.get(title="From a partner's MISP")
     update_report(actor=coordinator, report=from_misp, changes={"audience_groups": [group]})
     # AMBER pulled from a peer, merged into a local report the group receives.
-    source = create_peer(actor=OPERATOR, name="peer-source", api_root_url=NORTH,
-                         collection_id=COMMUNITY, direction="pull", organisation=owner,
-                         widest_tlp=TLP.AMBER)
-    indicator = _indicator("merged-from-peer.example", TLP.AMBER)
-    _pull_page(source, [indicator, _report_referring([indicator["id"]], TLP.AMBER,
-                                                     "Pulled amber")])
-    pulled = Report.objects.get(title="Pulled amber")
+    pulled = _pulled_amber_report(owner, "merged-from-peer.example", "Pulled amber")
     update_report(actor=coordinator, report=pulled, changes={"audience_groups": [group]})
     local = make_report(tlp=TLP.AMBER, owner=owner, groups=[group], title="Ours, for the group")
     merge_duplicates(actor=coordinator, primary=local, duplicates=[pulled])
