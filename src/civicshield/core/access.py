@@ -72,6 +72,13 @@ class Viewer:
         return viewer
 
     @classmethod
+    def for_peer_group(cls, group_id: int) -> Viewer:
+        """A federation peer reading what is addressed to its AMBER group: a member of that
+        group alone, of no local organisation (AMBER+STRICT never goes to a peer)."""
+        return cls(user_id=0, organisation_id=0, lineage=(), is_coordinator=False,
+                   amber_groups=(group_id,), strict_groups=())
+
+    @classmethod
     def for_organisation(cls, organisation: Any) -> Viewer:
         """Any member of `organisation`, present or future: only the organisation-wide rules
         apply (no account has id 0, so no RED item names it and it created nothing)."""
@@ -200,10 +207,9 @@ def seen_by_no_one_else(record: Any, *, than: Any) -> bool:
     viewers = [Viewer.anonymous()]
     viewers += [Viewer.for_organisation(organisation)
                 for organisation in Organisation.objects.all()]
-    viewers += [Viewer(user_id=0, organisation_id=0, lineage=(), is_coordinator=False,
-                       amber_groups=(group_id,), strict_groups=(group_id,))
-                for group_id in Peer.objects.filter(amber_group__isnull=False).values_list(
-                    "amber_group_id", flat=True).distinct()]
+    peer_groups = Peer.objects.filter(amber_group__isnull=False).values_list(
+        "amber_group_id", flat=True).distinct()
+    viewers += [Viewer.for_peer_group(group_id) for group_id in peer_groups]
     viewers += [Viewer.of(user) for user in
                 get_user_model().objects.filter(is_active=True).select_related("organisation")]
     for viewer in viewers:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from civicshield.core.models import AuditEntry
+from civicshield.core.selectors import audit_entries_visible_to
 from civicshield.sharing.federation.choices import SkipReason
 from civicshield.sharing.federation.models import Peer
 
@@ -35,10 +36,11 @@ class SyncRecord:
     left_out: list[LeftOut] = field(default_factory=list)
 
 
-def recent_syncs(peer: Peer, *, limit: int = 20) -> list[SyncRecord]:
+def recent_syncs(viewer: Any, peer: Peer, *, limit: int = 20) -> list[SyncRecord]:
     """The peer's latest pulls and pushes, newest first, as their audit entries recorded
-    them (`SyncResult.as_dict`). The caller checks that the reader may manage peers."""
-    entries = AuditEntry.objects.filter(
+    them (`SyncResult.as_dict`): read from the audit log, so only by those who may read it
+    (PermissionDenied otherwise)."""
+    entries = audit_entries_visible_to(viewer).filter(
         object_type=Peer._meta.label_lower, object_id=str(peer.pk),
         action__in=SYNC_ACTIONS).order_by("-at", "-pk")[:limit]
     return [_record(entry) for entry in entries]

@@ -136,8 +136,7 @@ def push_viewer(peer: Peer) -> access.Viewer:
 
     if not peer.amber_group_id:
         return ANY_MEMBER
-    return access.Viewer(user_id=0, organisation_id=0, lineage=(), is_coordinator=False,
-                         amber_groups=(peer.amber_group_id,), strict_groups=())
+    return access.Viewer.for_peer_group(peer.amber_group_id)
 
 
 def _within(tlp: str | None, widest: str) -> bool:
@@ -374,15 +373,11 @@ _SYNC_SETTINGS = ("api_root_url", "collection_id", "widest_tlp", "active", "orga
                   "amber_group_id")
 
 
-def _lock_unchanged(peer: Peer) -> None:
-    """Lock the peer's row for the caller's transaction, and stop the sync if the peer was
-    edited or removed since it started: writing this sync's cursor would undo the reset,
-    and its objects would be filed under settings that no longer hold."""
-    _check_unchanged(peer, lock=True)
-
-
 def _check_unchanged(peer: Peer, *, lock: bool = False) -> None:
-    """Raise FederationError if the peer was edited or removed since the sync started."""
+    """Stop the sync (FederationError) if the peer was edited or removed since it started:
+    writing this sync's cursor would undo the reset, and its objects would be filed or sent
+    under settings that no longer hold. With `lock`, the peer's row stays locked for the
+    caller's transaction (cursor writes)."""
     rows = Peer.objects.select_for_update() if lock else Peer.objects
     current = rows.filter(pk=peer.pk).values(*_SYNC_SETTINGS).first()
     if current is None or any(current[name] != getattr(peer, name) for name in _SYNC_SETTINGS):
@@ -411,7 +406,7 @@ def _import_page(peer: Peer, objects: list[Any], cursor: str, result: SyncResult
         raise FederationError("no owner for received content: set the peer's organisation "
                               "or mark a coordinating organisation")
     with transaction.atomic():
-        _lock_unchanged(peer)
+        _check_unchanged(peer, lock=True)
         status = None
         for _round in range(_FIX_ROUNDS + 1):
             if not accepted:
@@ -577,7 +572,7 @@ def push_to_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
             if last == peer.push_cursor:
                 break
             with transaction.atomic():
-                _lock_unchanged(peer)
+                _check_unchanged(peer, lock=True)
                 Peer.objects.filter(pk=peer.pk).update(push_cursor=last)
             peer.push_cursor = last
 

@@ -22,6 +22,7 @@ from civicshield.core.markings import TLP
 from civicshield.sharing.federation import selectors, services
 from civicshield.sharing.federation.models import Direction, Peer
 from civicshield.sharing.models import SharingGroup
+from civicshield.sharing.selectors import sharing_groups_visible_to
 
 
 class PeerForm(forms.Form):
@@ -38,11 +39,16 @@ class PeerForm(forms.Form):
     widest_tlp = forms.ChoiceField(choices=[c for c in TLP.choices if c[0] != TLP.RED],
                                    initial=TLP.GREEN, label=gettext_lazy("Widest TLP"))
     amber_group = forms.ModelChoiceField(
-        queryset=SharingGroup.objects.order_by("name"), required=False,
+        queryset=SharingGroup.objects.none(), required=False,
         label=gettext_lazy("AMBER group (optional)"),
         help_text=gettext_lazy("AMBER that its originators here address to this sharing "
                                "group is also pushed to the peer (widest TLP AMBER). Nothing "
                                "else marked AMBER ever is, and AMBER+STRICT never is."))
+
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["amber_group"].queryset = sharing_groups_visible_to(user)
 
 
 class PeerEditForm(PeerForm):
@@ -88,14 +94,14 @@ def peer_detail(request: HttpRequest, peer_id: int) -> HttpResponse:
     _require(request)
     peer = _peer_or_404(peer_id)
     return render(request, "sharing/peer_detail.html",
-                  {"peer": peer, "syncs": selectors.recent_syncs(peer)})
+                  {"peer": peer, "syncs": selectors.recent_syncs(request.user, peer)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def peer_create(request: HttpRequest) -> HttpResponse:
     _require(request)
-    form = PeerForm(request.POST if request.method == "POST" else None)
+    form = PeerForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.create_peer(actor=request.user, **form.cleaned_data)
@@ -114,7 +120,7 @@ def peer_edit(request: HttpRequest, peer_id: int) -> HttpResponse:
     _require(request)
     peer = _peer_or_404(peer_id)
     form = PeerEditForm(request.POST if request.method == "POST" else None,
-                        initial=PeerEditForm.initial_for(peer))
+                        initial=PeerEditForm.initial_for(peer), user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_peer(actor=request.user, peer_id=peer.pk, **form.cleaned_data)

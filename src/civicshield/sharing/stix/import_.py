@@ -251,7 +251,7 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
             getattr(user, "organisation_id", None)) for body in objects}
         reports = _store_reports(stored, stored_audiences, content_audiences, by_id, viewer,
                                  user, destination)
-        completed = _resolve_waiting(content_audiences, by_id, owner, user)
+        completed = _resolve_waiting(content_audiences, by_id, owner, viewer, user)
         if progress:
             progress("reports", len(objects))
         entries = []
@@ -599,7 +599,8 @@ def _store_reports(stored: dict[str, Any], stored_audiences: dict[str, Audience]
 
 
 def _resolve_waiting(content_audiences: dict[str, Audience],
-                     by_id: dict[str, dict[str, Any]], owner: Any, user: Any) -> list[int]:
+                     by_id: dict[str, dict[str, Any]], owner: Any, viewer: Any,
+                     user: Any) -> list[int]:
     """Reports of `owner` received earlier that were waiting for objects stored now gain
     what those bring, when it may be shown with them (`_may_join`); returns their report
     ids (to correlate again). Only the owner's own later imports complete its reports:
@@ -619,7 +620,7 @@ def _resolve_waiting(content_audiences: dict[str, Audience],
                                              owner_organisation_id=owner.pk))
     report_audiences = audiences_of(StixObject, sources)
     targets = _targets({stix_id for ids in waiting.values() for stix_id in ids},
-                       content_audiences, by_id, viewer=None)
+                       content_audiences, by_id, viewer)
     terms = _terms(_attack_codes(body for body, _audience in targets.values()))
     observables: list[tuple[int, tuple[str, str]]] = []
     techniques: list[tuple[int, int]] = []
