@@ -241,3 +241,23 @@ def test_a_duplicates_hidden_primary_is_not_named(api_client_for: Any) -> None:
 
     assert outsider.get(f"/api/v1/reports/{duplicate.pk}").json()["duplicate_of"] is None
     assert insider.get(f"/api/v1/reports/{duplicate.pk}").json()["duplicate_of"] == primary.pk
+
+
+def test_report_list_names_primaries_of_duplicates_in_one_query_per_page(
+    api_client_for: Any, django_assert_max_num_queries: Any,
+) -> None:
+    viewer = make_user(Role.VIEWER)
+    group = make_group(viewer.organisation)
+    client = api_client_for(viewer)
+    primary = make_report(tlp=TLP.AMBER, groups=[group])
+    hidden = make_report(tlp=TLP.AMBER)
+    make_report(tlp=TLP.AMBER, groups=[group], duplicate_of=primary)
+    with django_assert_max_num_queries(17):
+        client.get("/api/v1/reports")
+    for index in range(30):
+        make_report(tlp=TLP.AMBER, groups=[group],
+                    duplicate_of=primary if index % 2 else hidden)
+    with django_assert_max_num_queries(17):
+        listed = client.get("/api/v1/reports?limit=100").json()["items"]
+    named = {item["duplicate_of"] for item in listed}
+    assert named == {primary.pk, None}  # the hidden primary is never named

@@ -50,8 +50,13 @@ class ReportFilters(Schema):
     q: str = ""
 
 
-def report_out(viewer: Any, report: Report) -> ReportOut:
-    """The report as this viewer may see it: victims redacted, recipients only if allowed."""
+def report_out(viewer: Any, report: Report, visible_primaries: set[int] | None = None
+               ) -> ReportOut:
+    """The report as this viewer may see it: victims redacted, recipients only if allowed.
+    `visible_primaries`: which duplicates' primaries the viewer may see, read for a whole
+    page at once (`selectors.visible_ids`); else looked up for this report."""
+    if visible_primaries is None:
+        visible_primaries = selectors.visible_ids(viewer, [report.duplicate_of_id])
     audience = None
     if access.may_see_recipients(viewer, report):
         audience = AudienceSchema(
@@ -79,8 +84,7 @@ def report_out(viewer: Any, report: Report) -> ReportOut:
         status=report.status, closed_reason=report.closed_reason,
         assignee=report.assignee.username if report.assignee_id else None,
         # A duplicate's primary is named only to those who may see it (as on the page).
-        duplicate_of=(report.duplicate_of_id if report.duplicate_of_id and
-                      selectors.report_if_visible(viewer, report.duplicate_of_id)
+        duplicate_of=(report.duplicate_of_id if report.duplicate_of_id in visible_primaries
                       else None),
         created_at=report.created_at,
         updated_at=report.updated_at,
@@ -112,8 +116,12 @@ def list_reports(request: HttpRequest, filters: Query[ReportFilters]) -> Any:
     queryset = selectors.with_details(
         selectors.reports_visible_to(request.user, **filters.model_dump()))
     viewer = request.user
-    return SerialisedPage(queryset, lambda reports: [report_out(viewer, report)
-                                                     for report in reports])
+
+    def serialise(reports: list[Report]) -> list[ReportOut]:
+        primaries = selectors.visible_ids(viewer, [r.duplicate_of_id for r in reports])
+        return [report_out(viewer, report, primaries) for report in reports]
+
+    return SerialisedPage(queryset, serialise)
 
 
 @router.post("/reports", response={201: ReportOut})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,6 +139,15 @@ def reports_about(viewer: Any, victim: Victim) -> QuerySet[Report]:
 
 
 # --- Reads for the analyst workspace pages -----------------------------------------------
+
+
+def visible_ids(viewer: Any, report_ids: Iterable[int | None]) -> set[int]:
+    """Which of these reports the viewer may see, in one query (a page's link targets)."""
+    wanted = {report_id for report_id in report_ids if report_id is not None}
+    if not wanted:
+        return set()
+    return set(access.visible_to(viewer, Report.objects.filter(pk__in=wanted))
+               .values_list("pk", flat=True))
 
 
 def report_if_visible(viewer: Any, report_id: int | None) -> Report | None:
