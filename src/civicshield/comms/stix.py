@@ -8,7 +8,6 @@ bundle. Used until `sharing.stix` offers a report builder for notices.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +16,6 @@ from civicshield.comms.plain_language import FIELD_LABELS
 from civicshield.comms.selectors import text_in
 from civicshield.core.markings import STIX_MARKING_DEFINITION_IDS, TLP
 
-NAMESPACE = uuid.UUID("7b1e7a52-2d7c-4f0a-9a55-3c8f1e2b6d40")
 TLP_2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 # The OASIS TLP 2.0 CLEAR marking definition, as published.
 TLP_CLEAR_MARKING: dict[str, Any] = {
@@ -36,10 +34,11 @@ def _timestamp(moment: datetime) -> str:
 
 
 def _id(kind: str, name: str) -> str:
-    """Stable for this installation, unlike any other's (notice slugs repeat across them)."""
-    from civicshield.sharing.selectors import installation_namespace
+    """Stable for this installation, unlike any other's (notice slugs repeat across them):
+    the platform's own id scheme (v4-shaped, in the installation's namespace)."""
+    from civicshield.sharing.stix.ids import sdo_id
 
-    return f"{kind}--{uuid.uuid5(uuid.uuid5(installation_namespace(), NAMESPACE.hex), name)}"
+    return sdo_id(kind, "notice", name)
 
 
 def notice_report_bundle(notice: Notice, *, lang: str = "", version: NoticeVersion | None = None,

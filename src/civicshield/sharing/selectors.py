@@ -12,9 +12,6 @@ from civicshield.core import authz
 from civicshield.core.errors import NotFound
 from civicshield.core.markings import width
 from civicshield.sharing.models import SharingAgreement, SharingGroup
-from civicshield.sharing.stix.ids import (
-    installation_namespace as installation_namespace,  # other apps' ids (comms notices)
-)
 
 
 def sharing_groups_visible_to(viewer: Any) -> QuerySet[SharingGroup]:
