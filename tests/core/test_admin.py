@@ -32,3 +32,24 @@ def test_adding_and_deleting_in_the_back_office_are_audited(client_for: Any) -> 
     assert deleted.status_code == 302
     assert not Contact.objects.filter(pk=contact.pk).exists()
     assert AuditEntry.objects.filter(action="admin.delete", object_id=str(contact.pk)).exists()
+
+
+def test_campaigns_and_tokens_change_only_through_their_services_not_the_back_office(
+        client_for: Any) -> None:
+    from civicshield.core.services import issue_token
+    from civicshield.correlation.models import Campaign
+
+    client = client_for(make_user(Role.ADMIN))
+    campaign = Campaign.objects.create(name="Queue rumours")
+    token = issue_token(user=make_user(Role.ANALYST), label="feed").token
+
+    for url in (f"/admin/correlation/campaign/{campaign.pk}/change/",
+                f"/admin/core/apitoken/{token.pk}/change/"):
+        assert client.get(url).status_code == 200  # shown
+        client.post(url, {"name": "Renamed", "label": "renamed"})
+    assert client.post(f"/admin/correlation/campaign/{campaign.pk}/delete/",
+                       {"post": "yes"}).status_code == 403
+    campaign.refresh_from_db()
+    token.refresh_from_db()
+    assert (campaign.name, token.label) == ("Queue rumours", "feed")
+    assert not AuditEntry.objects.filter(action__startswith="admin.").exists()

@@ -18,6 +18,20 @@ admin.site.has_permission = _backoffice_permission  # type: ignore[method-assign
 admin.site.site_header = "Civic Shield back office"
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that change only through their services (one transaction, one audit
+    entry, their own rules) or never: the back office shows them, nothing more."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class AuditedAdmin(admin.ModelAdmin):
     """Back-office writes are audited like any other: one entry per saved or deleted record,
     in the same transaction (`admin.add`, `admin.change` naming the fields, `admin.delete`)."""
@@ -41,27 +55,18 @@ class AuditedAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The audit log is append-only, even for administrators."""
+
     list_display = ("at", "actor_label", "surface", "action", "object_repr")
     list_filter = ("surface", "action")
     search_fields = ("actor_label", "object_repr", "action")
 
-    # The audit log is append-only, even for administrators.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(AuditedAdmin):
-    list_display = ("prefix", "user", "label", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("prefix", "digest", "created_at", "last_used_at")
-    exclude = ("digest",)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Tokens are issued and revoked through core.services (`civicshield token`, the tokens
+    page): the secret is shown once, the revocation audited."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    list_display = ("prefix", "user", "label", "created_at", "last_used_at", "revoked_at")
+    exclude = ("digest",)

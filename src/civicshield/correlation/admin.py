@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from civicshield.core.admin import AuditedAdmin
+from civicshield.core.admin import AuditedAdmin, ReadOnlyAdmin
 from civicshield.correlation.models import AllowListEntry, Campaign
 
 
@@ -12,7 +12,10 @@ class AllowListEntryAdmin(AuditedAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(AuditedAdmin):
+class CampaignAdmin(ReadOnlyAdmin):
+    """Campaigns are confirmed, renamed, merged and split on their pages, through
+    correlation.services (audited, and marking the campaign decided)."""
+
     list_display = ("label", "status", "score", "threshold_crossed", "last_seen")
     list_filter = ("status", "threshold_crossed")
     readonly_fields = ("score", "threshold_crossed", "known_phases", "known_victims",

@@ -1,22 +1,9 @@
 """Back-office views of the vocabularies: read-only, since terms change only by import."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from civicshield.core.admin import ReadOnlyAdmin
 from civicshield.vocab.models import Release, Term, Vocabulary
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Vocabulary)
