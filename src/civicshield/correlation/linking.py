@@ -181,8 +181,8 @@ def _observable_evidence(ids: list[int], conf: CorrelationSettings,
     mentioned: dict[int, list[int]] = defaultdict(list)
     wanted = sorted(linkable - known_common)
     cursor = connection.cursor()
-    for start in range(0, len(wanted), 900):
-        chunk = wanted[start:start + 900]
+    for start in range(0, len(wanted), rows_sql.CHUNK):
+        chunk = wanted[start:start + rows_sql.CHUNK]
         cursor.execute(
             "SELECT observable_id, report_id FROM (SELECT observable_id, report_id, "  # noqa: S608
             "ROW_NUMBER() OVER (PARTITION BY observable_id) AS position "

@@ -108,14 +108,11 @@ def save_reports(items: Sequence[BulkReport]) -> list[Report]:
         Report.objects.bulk_update([item.report for item in changed if item.report],
                                    [*_fields(changed[0]), "updated_at"], batch_size=_CHUNK)
         _replace_audiences([item.report.pk for item in changed if item.report])
-    pairs = {pair for item in items for pair in item.observables}
-    ids = observable_ids(pairs)
-    links = []
+    links: list[tuple[int, tuple[str, str]]] = []
     phases, information_types, techniques, organisations, groups, users = [], [], [], [], [], []
     for item in items:
         report_id = item.report.pk  # type: ignore[union-attr]
-        links += [(report_id, ids[pair]) for pair in dict.fromkeys(item.observables)
-                  if pair in ids]
+        links += [(report_id, pair) for pair in dict.fromkeys(item.observables)]
         phases += [(report_id, term) for term in dict.fromkeys(item.phase_ids)]
         information_types += [(report_id, term) for term in dict.fromkeys(
             item.information_type_ids)]
@@ -123,11 +120,10 @@ def save_reports(items: Sequence[BulkReport]) -> list[Report]:
         organisations += [(report_id, o) for o in dict.fromkeys(item.audience_organisation_ids)]
         groups += [(report_id, g) for g in dict.fromkeys(item.audience_group_ids)]
         users += [(report_id, u) for u in dict.fromkeys(item.audience_user_ids)]
-    rows_sql.insert(ReportObservable, ("report", "observable"), links, ignore_conflicts=True)
+    add_links(links, techniques)
     for relation, pairs, column in (
             (Report.phases, phases, "term_id"),
             (Report.information_types, information_types, "term_id"),
-            (Report.techniques, techniques, "term_id"),
             (Report.audience_organisations, organisations, "organisation_id"),
             (Report.audience_groups, groups, "sharinggroup_id"),
             (Report.audience_users, users, "user_id")):
