@@ -26,6 +26,7 @@ as they are; received objects keep their producers' ids.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 
@@ -90,6 +91,7 @@ def sco_id(stix_type: str, contributing: dict[str, object]) -> str:
     return f"{stix_type}--{uuid.uuid5(STIX_SCO_NAMESPACE, text)}"
 
 
+@functools.lru_cache(maxsize=4096)  # one per entry written: a feed names few collections
 def collection_id(key: str) -> str:
     """The TAXII collection id for an audience key ("public", "org:12", ...). Shared by every
     installation, unlike SDO ids: peers are registered with these ids."""
