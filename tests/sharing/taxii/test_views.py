@@ -19,8 +19,8 @@ from tests.factories import make_organisation, make_user
 from tests.report_factories import make_report
 
 MEDIA = "application/taxii+json;version=2.1"
-# A `next` token (microseconds since the epoch . row id) past every row: the year 2100.
-PAST_THE_END = "4102444800000000.0"
+# A `next` token (microseconds since the epoch) past every row: the year 2100.
+PAST_THE_END = "4102444800000000"
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from civicshield.sharing.stix.markings import TLP_BY_MARKING_ID, tlp_of_definiti
 from civicshield.sharing.stix.publish import (
     Audience,
     Entry,
+    is_sco,
     lock_collections,
     mark_published,
     version_of,
@@ -183,7 +184,7 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
         # What is held is read under the collections' lock, so two imports of the same
         # new objects at once queue: the second finds the first's rows and skips them.
         lock_collections()
-        existing, seen_versions, newest = _holdings(objects, versions, owner)
+        existing, seen_versions, newest = _holdings(objects, versions, owner, viewer)
         tlp_for = _marking_resolver(objects, destination.default_tlp)
         status = StixImport.objects.create(
             status_id=uuid.uuid4(), source=source, collection=destination.collection,
@@ -192,30 +193,37 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
         new_versions: list[tuple[str, str, str]] = []
         created: dict[str, Any] = {}
         updated: dict[str, Any] = {}
+        older: list[tuple[dict[str, Any], str, str]] = []  # kept and published, not current
+        copies: list[tuple[dict[str, Any], str]] = []  # SCOs held already: shared again
         skipped = 0
         for body, text, version in zip(objects, texts, versions, strict=True):
             stix_id = body["id"]
-            if (stix_id, version) in seen_versions or body["id"] in TLP_BY_MARKING_ID:
+            current = existing.get(stix_id)
+            if body["id"] in TLP_BY_MARKING_ID or (stix_id, version) in seen_versions or (
+                    current is not None and current.owner_organisation_id != owner.pk):
+                # Only an object's holder adds to its history (STIX 2.1 §3.6); an SCO is a
+                # value, which the sender shares again with its own audience below.
                 skipped += 1
+                if is_sco(body) and current is not None:
+                    copies.append((body, text))
                 continue
             seen_versions.add((stix_id, version))
             new_versions.append((stix_id, version, text))
-            if version != newest[stix_id]:
-                continue  # an older version in the same content: kept, not current
-            current = existing.get(stix_id)
+            if version != newest[stix_id] or (current is not None
+                                              and version < current.modified):
+                older.append((body, version, text))
+                continue
             tlp = tlp_for(body)
             if current is None:
                 created[stix_id] = _Received(
                     stix_id=stix_id, type=body["type"], modified=version, body=text, tlp=tlp,
                     owner_organisation_id=owner.pk,
                     created_by_id=user.pk if user is not None else None)
-            elif version > current.modified:
+            else:
                 current.body, current.modified, current.tlp = text, version, tlp
                 current.received_in = status
                 current.updated_at = timezone.now()
                 updated[stix_id] = current
-            else:
-                pass  # older than what we hold: its JSON is kept above, nothing else
         now = rows_sql.db_datetime(timezone.now())
         rows_sql.insert(StixObjectVersion, ("stix_id", "modified", "body", "received_in_id",
                                             "received_at"),
@@ -260,6 +268,8 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
             entries += [Entry(key=key, audience=audience, stix_id=stix_id, stix_type=row.type,
                               version=row.modified, body=row.body, source_object_id=row.pk)
                         for key in audience.collection_keys()]
+        entries += _older_entries(older, stored, stored_audiences, existing)
+        entries += _copy_entries(copies, content_audiences, existing)
         publish_entries(entries)
         mark_published(reports)
         if progress:
@@ -278,11 +288,50 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
 
 
 
-def _holdings(objects: Sequence[dict[str, Any]], versions: Sequence[str], owner: Any
-              ) -> tuple[dict[str, Any], set[tuple[str, str]], dict[str, str]]:
+def _older_entries(older: Sequence[tuple[dict[str, Any], str, str]], stored: dict[str, Any],
+                   stored_audiences: dict[str, Audience], existing: dict[str, Any]
+                   ) -> list[Entry]:
+    """Entries for versions older than an object's current one: served as its versions
+    (TAXII `versions`, `match[version]`), with the object's present audience."""
+    from civicshield.sharing.models import StixObject
+    from civicshield.sharing.stix.publish import audiences_of
+
+    held_only = {body["id"]: existing[body["id"]] for body, _version, _text in older
+                 if body["id"] not in stored}
+    held_audiences = audiences_of(StixObject, list(held_only.values()))
+    entries = []
+    for body, version, text in older:
+        stix_id = body["id"]
+        row = stored.get(stix_id) or held_only[stix_id]
+        audience = stored_audiences.get(stix_id) or held_audiences[row.pk]
+        entries += [Entry(key=key, audience=audience, stix_id=stix_id, stix_type=body["type"],
+                          version=version, body=text, source_object_id=row.pk)
+                    for key in audience.collection_keys()]
+    return entries
+
+
+def _copy_entries(copies: Sequence[tuple[dict[str, Any], str]],
+                  content_audiences: dict[str, Audience], existing: dict[str, Any]
+                  ) -> list[Entry]:
+    """An SCO held already, by anyone, is published again as the sender shared it: in its
+    audience's collections, as sent. Otherwise the sender would find its object missing
+    from its own collections, and learn that someone holds that value."""
+    entries = []
+    for body, text in copies:
+        audience = content_audiences[body["id"]]
+        entries += [Entry(key=key, audience=audience, stix_id=body["id"],
+                          stix_type=body["type"], version="", body=text,
+                          source_object_id=existing[body["id"]].pk)
+                    for key in audience.collection_keys()]
+    return entries
+
+
+def _holdings(objects: Sequence[dict[str, Any]], versions: Sequence[str], owner: Any,
+              viewer: Any) -> tuple[dict[str, Any], set[tuple[str, str]], dict[str, str]]:
     """What we hold of these objects: the current rows by id, the (id, version) pairs
     stored, and the newest version of each id in the content. Raises InvalidStix for
-    newer versions of objects another organisation holds."""
+    newer versions of objects another organisation holds that the importer may see, and
+    of our own records (reports, identities... exported under ids of this installation)."""
     from civicshield.sharing.models import StixObject, StixObjectVersion
 
     ids = sorted({body["id"] for body in objects})
@@ -299,19 +348,55 @@ def _holdings(objects: Sequence[dict[str, Any]], versions: Sequence[str], owner:
     # Only the organisation holding an object sends its newer versions: anyone else could
     # re-mark (widen) or rewrite what it does not own, or may not even see. The same message
     # whether the importer sees the object or not; older and equal versions are skipped.
-    foreign = sorted(stix_id for stix_id, row in existing.items()
-                     if row.owner_organisation_id != owner.pk and newest[stix_id] > row.modified)
-    if foreign:
-        raise InvalidStix([Problem(stix_id, "this id belongs to an object held by another "
-                                            "organisation: only it may send newer versions")
-                           for stix_id in foreign])
+    # Held by another organisation, newer: refused when the importer may see the object
+    # (it knows the id's holder); otherwise skipped, exactly as an equal version is, so
+    # that an import cannot tell that an object it may not see exists.
+    foreign = [stix_id for stix_id, row in existing.items()
+               if row.owner_organisation_id != owner.pk and newest[stix_id] > row.modified]
+    visible = set(access.visible_to(viewer, StixObject.objects.filter(
+        stix_id__in=foreign)).values_list("stix_id", flat=True)) if foreign else set()
+    problems = [Problem(stix_id, "this id belongs to an object held by another "
+                                 "organisation: only it may send newer versions")
+                for stix_id in sorted(visible)]
+    problems += [Problem(stix_id, "this id names a record of this platform: change the "
+                                  "record here, not by import")
+                 for stix_id, version in sorted(_our_records(ids, newest).items())
+                 if newest[stix_id] > version]
+    if problems:
+        raise InvalidStix(problems)
     return existing, seen_versions, newest
+
+
+def _our_records(ids: Sequence[str], newest: dict[str, str]) -> dict[str, str]:
+    """The ids among `ids` that name objects of our own records (reports, their identities,
+    campaigns...), with the newest version published: only our services change those."""
+    from civicshield.sharing.models import TaxiiEntry
+    from civicshield.sharing.stix.publish import sync_reports
+
+    versioned = [stix_id for stix_id in ids if newest[stix_id]]
+    if not versioned:
+        return {}
+    sync_reports()  # reports are published lazily: their ids are known once published
+    ours: dict[str, str] = {}
+    for _pk, stix_id, version, object_id in rows_sql.ids_by(
+            TaxiiEntry, "stix_id", versioned, "version", "source_object"):
+        if object_id is None:
+            ours[stix_id] = max(version, ours.get(stix_id, ""))
+    return ours
 
 
 def _marking_resolver(objects: Sequence[dict[str, Any]], default_tlp: str
                       ) -> Callable[[dict[str, Any]], str]:
-    """The TLP of an object: the narrowest of its markings (TLP 2.0, defined in the content
-    or stored), else the destination's default."""
+    """The TLP of an object: `content_tlp_resolver`'s, else the destination's default."""
+    tlp_of_content = content_tlp_resolver(objects)
+    return lambda body: tlp_of_content(body) or default_tlp
+
+
+def content_tlp_resolver(objects: Sequence[dict[str, Any]]
+                         ) -> Callable[[dict[str, Any]], str | None]:
+    """How the import marks each object of `objects`: the narrowest TLP among its markings
+    (the TLP ids, marking-definitions in the same content, or ones held here), or None when
+    none is a TLP marking (the import then applies its destination's default). One query."""
     from civicshield.sharing.models import StixObject
 
     content_markings = {body["id"]: tlp_of_definition(body) for body in objects
@@ -323,14 +408,14 @@ def _marking_resolver(objects: Sequence[dict[str, Any]], default_tlp: str
                                              body.get("object_marking_refs") or ()
                                              if ref not in TLP_BY_MARKING_ID}))}
 
-    def tlp_for(body: dict[str, Any]) -> str:
+    def tlp_for(body: dict[str, Any]) -> str | None:
         found = []
         for ref in body.get("object_marking_refs") or ():
             tlp = TLP_BY_MARKING_ID.get(ref) or content_markings.get(ref) or \
                 stored_markings.get(ref)
             if tlp:
                 found.append(tlp)
-        return min(found, key=width) if found else default_tlp
+        return min(found, key=width) if found else None
 
     return tlp_for
 

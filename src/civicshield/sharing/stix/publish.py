@@ -16,8 +16,9 @@ before a collection is read and publishes the reports changed since (`PublishedR
 
 from __future__ import annotations
 
+import functools
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -82,21 +83,49 @@ class Entry:
 
 def version_of(body: dict[str, Any]) -> str:
     """The object's version as a canonical timestamp (microseconds), so versions compare
-    as strings; "" for objects without one (most SCOs)."""
+    as strings; "" for objects without one. SCOs have none, even when one carries a
+    `modified`: STIX 2.1 does not version them, and their ids derive from their values, so
+    a version would let anyone test who holds a value by sending it "newer"."""
     from civicshield.sharing.stix.validate import parse_timestamp
 
+    if is_sco(body):
+        return ""
     moment = parse_timestamp(body.get("modified") or body.get("created"))
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment is not None else ""
 
 
-def _date_added_series(count: int) -> list[datetime]:
+@functools.cache
+def _sco_types() -> frozenset[str]:
+    from civicshield.sharing.stix.export import CUSTOM_SCO_TYPES
+    from civicshield.sharing.stix.validate import SCO_REQUIRED
+
+    return frozenset(SCO_REQUIRED) | frozenset(CUSTOM_SCO_TYPES.values())
+
+
+def is_sco(body: dict[str, Any]) -> bool:
+    return body.get("type") in _sco_types()
+
+
+def _date_added_series(counts: dict[str, int]) -> dict[str, list[datetime]]:
+    """Strictly increasing `date_added` values per collection, after what each holds.
+
+    One series per collection, not one for all: a reader sees the dates of the entries of
+    its collections only, and a gap in one series counts entries written elsewhere in the
+    same batch (narrower ones, hidden from that reader). Unique per collection (a
+    constraint), so a page's `next` token needs no row id.
+    """
     from civicshield.sharing.models import TaxiiEntry
 
-    latest = TaxiiEntry.objects.aggregate(latest=Max("date_added"))["latest"]
-    start = timezone.now()
-    if latest is not None and latest >= start:
-        start = latest + timedelta(microseconds=1)
-    return [start + timedelta(microseconds=offset) for offset in range(count)]
+    latest = dict(TaxiiEntry.objects.filter(collection__in=list(counts)).values_list(
+        "collection").annotate(latest=Max("date_added")).values_list("collection", "latest"))
+    now = timezone.now()
+    series = {}
+    for collection, count in counts.items():
+        start = now
+        if latest.get(collection) is not None and latest[collection] >= start:
+            start = latest[collection] + timedelta(microseconds=1)
+        series[collection] = [start + timedelta(microseconds=offset) for offset in range(count)]
+    return series
 
 
 def lock_collections() -> None:
@@ -114,9 +143,27 @@ def lock_collections() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPEND_LOCK])
 
 
+@dataclass(frozen=True)
+class _Held:
+    """An entry already in a collection."""
+
+    pk: int
+    version: str
+    latest: bool
+    source: tuple[Any, ...]
+
+
+def _source(source_report_id: int | None, source_object_id: int | None,
+            owner_id: int) -> tuple[Any, ...]:
+    """The record an entry was published from. An object several records share (an SCO, an
+    identity) has entries from each; a record's changes move and re-address its own only."""
+    return (source_report_id, source_object_id, owner_id)
+
+
 def write_entries(entries: Sequence[Entry]) -> int:
     """Add these entries (an existing collection + id + version is left alone), mark older
-    versions of the same objects as such, and drop them from collections they left.
+    versions of the same objects as such, re-address a record's older versions with its
+    current audience, and drop a record's entries from collections it left.
     Returns how many were added. Runs inside the caller's transaction."""
     from civicshield.sharing.models import TaxiiEntry
 
@@ -126,53 +173,72 @@ def write_entries(entries: Sequence[Entry]) -> int:
     # An object shared by several records (an organisation's identity) is one entry per
     # collection: the widest-marked record's, so whoever may see any of them sees it.
     by_identity: dict[tuple[str, str, str], Entry] = {}
+    # Where each record publishes each object now (all entries, the merged ones too).
+    keys_of: dict[tuple[tuple[Any, ...], str], set[str]] = defaultdict(set)
     for entry in entries:
         identity = (collection_id(entry.key), entry.stix_id, entry.version)
+        keys_of[(_source_of(entry), entry.stix_id)].add(identity[0])
         kept = by_identity.get(identity)
         if kept is None or (kept.audience.tlp != entry.audience.tlp
                             and width(entry.audience.tlp) > width(kept.audience.tlp)):
             by_identity[identity] = entry
     ids = sorted({e.stix_id for e in entries})
-    existing: dict[tuple[str, str], list[tuple[int, str, bool]]] = defaultdict(list)
-    for pk, stix_id, collection, version, latest in rows_sql.ids_by(
-            TaxiiEntry, "stix_id", ids, "collection", "version", "is_latest"):
-        existing[(collection, stix_id)].append((pk, version, bool(latest)))
+    existing: dict[tuple[str, str], list[_Held]] = defaultdict(list)
+    for pk, stix_id, collection, version, latest, report_id, object_id, owner_id in \
+            rows_sql.ids_by(TaxiiEntry, "stix_id", ids, "collection", "version", "is_latest",
+                            "source_report", "source_object", "owner_organisation"):
+        existing[(collection, stix_id)].append(
+            _Held(pk, version, bool(latest), _source(report_id, object_id, owner_id)))
     new = [(identity, entry) for identity, entry in by_identity.items()
-           if not any(v == identity[2] for _, v, _ in existing.get(identity[:2], ()))]
+           if not any(held.version == identity[2] for held in existing.get(identity[:2], ()))]
     if not new:
         return 0
-    # Older versions in a collection the object stays in are kept, not latest; an object
-    # that left a collection (its marking or audience changed) is removed from it.
-    new_keys_by_id: dict[str, set[str]] = defaultdict(set)
+    # The newest version of each object in each collection, among those held and those
+    # arriving: an older version that arrives late is not the latest.
     newest: dict[tuple[str, str], str] = {}
     for (collection, stix_id, version), _entry in new:
-        new_keys_by_id[stix_id].add(collection)
         newest[(collection, stix_id)] = max(version, newest.get((collection, stix_id), ""))
+    for key in newest:
+        newest[key] = max([newest[key], *(held.version for held in existing.get(key, ()))])
+    arriving_latest = {(collection, stix_id): entry
+                       for (collection, stix_id, version), entry in new
+                       if version == newest[(collection, stix_id)]}
     stale, gone = [], []
-    for (collection, stix_id), rows in existing.items():
-        if stix_id not in new_keys_by_id:
-            continue
-        if collection not in new_keys_by_id[stix_id]:
-            gone += [pk for pk, _, _ in rows]
-        else:
-            stale += [pk for pk, version, latest in rows
-                      if latest and version < newest[(collection, stix_id)]]
+    readdressed: dict[Audience, list[int]] = defaultdict(list)
+    for (collection, stix_id), held_rows in existing.items():
+        arriving = arriving_latest.get((collection, stix_id))
+        for held in held_rows:
+            now_in = keys_of.get((held.source, stix_id))
+            if now_in is not None and collection not in now_in:
+                gone.append(held.pk)  # its record no longer publishes it here
+                continue
+            if held.latest and (collection, stix_id) in newest \
+                    and held.version < newest[(collection, stix_id)]:
+                stale.append(held.pk)
+            if arriving is not None and _source_of(arriving) == held.source:
+                # Older versions are readable as the record now is, never as it was: a
+                # narrowed report must not stay readable by its former audience.
+                readdressed[arriving.audience].append(held.pk)
     for start in range(0, len(gone), _CHUNK):
         TaxiiEntry.objects.filter(pk__in=gone[start:start + _CHUNK]).delete()
     for start in range(0, len(stale), _CHUNK):
         TaxiiEntry.objects.filter(pk__in=stale[start:start + _CHUNK]).update(is_latest=False)
+    for audience, pks in readdressed.items():
+        _readdress(pks, audience)
 
-    dates = _date_added_series(len(new))
+    series = _date_added_series(Counter(collection for (collection, _, _), _ in new))
+    dates = {collection: iter(values) for collection, values in series.items()}
     now = rows_sql.db_datetime(timezone.now())
     rows_sql.insert(TaxiiEntry, (
         "collection", "stix_id", "type", "spec_version", "version", "date_added", "is_latest",
         "body", "tlp", "owner_organisation_id", "created_by_id", "source_report_id",
         "source_object_id", "disclose_recipients", "created_at", "updated_at"), (
-        (collection, stix_id, entry.stix_type, "2.1", version, rows_sql.db_datetime(added),
+        (collection, stix_id, entry.stix_type, "2.1", version,
+         rows_sql.db_datetime(next(dates[collection])),
          version >= newest[(collection, stix_id)], entry.body, entry.audience.tlp,
          entry.audience.owner_id, entry.audience.created_by_id, entry.source_report_id,
          entry.source_object_id, False, now, now)
-        for ((collection, stix_id, version), entry), added in zip(new, dates, strict=True)))
+        for (collection, stix_id, version), entry in new))
     addressed = [(identity, entry) for identity, entry in new
                  if entry.audience.organisation_ids or entry.audience.group_ids
                  or entry.audience.user_ids]
@@ -184,6 +250,27 @@ def write_entries(entries: Sequence[Entry]) -> int:
         _write_audiences([pks[identity] for identity, _ in addressed],
                          [entry for _, entry in addressed])
     return len(new)
+
+
+def _source_of(entry: Entry) -> tuple[Any, ...]:
+    return _source(entry.source_report_id, entry.source_object_id, entry.audience.owner_id)
+
+
+def _readdress(pks: Sequence[int], audience: Audience) -> None:
+    """Give these entries `audience`: its marking, owner and creator, and its addressees."""
+    from civicshield.sharing.models import TaxiiEntry
+
+    for start in range(0, len(pks), _CHUNK):
+        chunk = pks[start:start + _CHUNK]
+        TaxiiEntry.objects.filter(pk__in=chunk).update(
+            tlp=audience.tlp, owner_organisation_id=audience.owner_id,
+            created_by_id=audience.created_by_id)
+        for relation in (TaxiiEntry.audience_organisations, TaxiiEntry.audience_groups,
+                         TaxiiEntry.audience_users):
+            relation.through.objects.filter(taxiientry_id__in=chunk).delete()
+    placeholder = Entry(key="", audience=audience, stix_id="", stix_type="", version="",
+                        body="")
+    _write_audiences(pks, [placeholder] * len(pks))
 
 
 def _write_audiences(pks: Sequence[int], entries: Sequence[Entry]) -> None:

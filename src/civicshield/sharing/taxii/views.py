@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.http.request import MediaType
 from django.views.decorators.csrf import csrf_exempt
 
 from civicshield.core import access, audit
@@ -83,19 +84,39 @@ def _client(request: HttpRequest) -> Any | None:
 
 
 def _accepts_taxii(request: HttpRequest) -> bool:
+    """Whether the Accept header admits TAXII 2.1 JSON (RFC 9110 §12.5.1): the most
+    specific range that matches it decides, and q=0 there means "not this"."""
     header = request.headers.get("Accept", "")
     if not header.strip():
         return True
+    best: tuple[int, float] | None = None  # (specificity, quality) of the closest range
     for item in header.split(","):
-        media_type, *parameters = [part.strip().lower() for part in item.split(";")]
-        if media_type in ("*/*", "application/*"):
-            return True
-        if media_type == "application/taxii+json":
-            versions = [p.split("=", 1)[1].strip() for p in parameters
-                        if p.startswith("version=")]
-            if not versions or "2.1" in versions:
-                return True
-    return False
+        if not item.strip():
+            continue
+        # Django parses the range (quoted values, q); matching is done here, as a range
+        # without parameters must admit our type with its version parameter.
+        media_range = MediaType(item)
+        specificity = _taxii_specificity(media_range)
+        if specificity is not None and (best is None or specificity > best[0]):
+            best = (specificity, media_range.quality)
+    return best is not None and best[1] > 0
+
+
+def _taxii_specificity(media_range: MediaType) -> int | None:
+    """How closely an Accept range names TAXII 2.1 JSON (higher is closer); None: not."""
+    main, sub = media_range.main_type.lower(), media_range.sub_type.lower()
+    if (main, sub) == ("*", "*"):
+        return 0
+    if main != "application":
+        return None
+    if sub == "*":
+        return 1
+    if sub != "taxii+json":
+        return None
+    version = media_range.range_params.get("version")
+    if version is None:
+        return 2
+    return 3 if version.strip() == "2.1" else None
 
 
 def taxii_view(view: View) -> View:
@@ -229,7 +250,10 @@ def _entries(request: HttpRequest, user: Any, found: Collection,
             rule |= ~Exists(earlier)
         stamps = [_canonical_version(v) for v in versions if v not in ("first", "last")]
         if stamps:
-            rule |= Q(version__in=stamps)
+            # An object without created or modified (an SCO) has its date_added as version
+            # (manifest, versions): the same value must find it.
+            rule |= Q(version__in=stamps) | Q(version="", date_added__in=[
+                parse_timestamp(stamp) for stamp in stamps])
         queryset = queryset.filter(rule)
     if added_after := request.GET.get("added_after"):
         moment = parse_timestamp(added_after)
@@ -244,7 +268,9 @@ Page = tuple[list[tuple[Any, ...]], str | None]
 
 
 def _page(request: HttpRequest, queryset: QuerySet[Any], fields: tuple[str, ...]) -> Page:
-    """One page by keyset on (date_added, id); the `next` token names the last row."""
+    """One page by keyset on `date_added` (unique in a collection); the `next` token is the
+    last row's, in microseconds. Not its row id: ids are numbered across every collection,
+    so their gaps would count entries the client may not see."""
     try:
         limit = int(request.GET.get("limit") or DEFAULT_PAGE)
     except ValueError:
@@ -252,10 +278,9 @@ def _page(request: HttpRequest, queryset: QuerySet[Any], fields: tuple[str, ...]
     limit = max(1, min(limit, MAX_PAGE))
     if token := request.GET.get("next"):
         try:
-            micros, _, pk = token.partition(".")
-            after = EPOCH + timedelta(microseconds=int(micros))
-            queryset = queryset.filter(Q(date_added__gt=after) | Q(date_added=after,
-                                                                   pk__gt=int(pk)))
+            # Tokens given before were "<microseconds>.<row id>": the id is not needed.
+            after = EPOCH + timedelta(microseconds=int(token.partition(".")[0]))
+            queryset = queryset.filter(date_added__gt=after)
         except (ValueError, OverflowError):
             raise BadFilter("next is not a token this server gave") from None
     rows = list(queryset.order_by("date_added", "pk").values_list("pk", "date_added", *fields)
@@ -263,10 +288,8 @@ def _page(request: HttpRequest, queryset: QuerySet[Any], fields: tuple[str, ...]
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
-    pk, added = rows[-1][0], rows[-1][1]
-    delta = added - EPOCH
-    stamp = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    return rows, f"{stamp}.{pk}"
+    delta = rows[-1][1] - EPOCH
+    return rows, str((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
 
 
 def _date_headers(rows: list[tuple[Any, ...]]) -> dict[str, str]:
