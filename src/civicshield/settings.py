@@ -274,6 +274,13 @@ TASKS = {
 CIVICSHIELD_FEDERATION_INTERVAL = int(os.environ.get("CIVICSHIELD_FEDERATION_INTERVAL", "300"))
 if CIVICSHIELD_FEDERATION_INTERVAL < 1:
     raise ImproperlyConfigured("CIVICSHIELD_FEDERATION_INTERVAL is a number of seconds, at least 1")
+# Seconds one request to a peer may take in all, its body included: the per-read timeout
+# alone lets a peer that trickles bytes hold a sync open for ever.
+CIVICSHIELD_FEDERATION_TOTAL_TIMEOUT = int(
+    os.environ.get("CIVICSHIELD_FEDERATION_TOTAL_TIMEOUT", "120"))
+if CIVICSHIELD_FEDERATION_TOTAL_TIMEOUT < 1:
+    raise ImproperlyConfigured(
+        "CIVICSHIELD_FEDERATION_TOTAL_TIMEOUT is a number of seconds, at least 1")
 
 # --- E-mail and notifications --------------------------------------------------------
 # SMTP from the standard variables; without EMAIL_HOST, mail is written to files under the

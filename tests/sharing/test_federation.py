@@ -666,6 +666,39 @@ def test_the_edit_form_refuses_an_address_other_than_http_and_changes_nothing(
     assert not AuditEntry.objects.filter(action="federation.peer.update").exists()
 
 
+def test_an_address_with_a_user_name_or_password_in_it_is_refused_on_the_form_and_service(
+        client_for: Any, owner: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    client = client_for(make_user(Role.COORDINATOR))
+    with_password = "https://svc-user:Sup3rSecretPass@north.example/taxii2/api/"
+    response = client.post("/app/sharing/peers/new/", {
+        "name": "north", "api_root_url": with_password, "collection_id": COMMUNITY,
+        "direction": "pull", "widest_tlp": TLP.GREEN})
+    assert response.status_code == 200
+    assert "enter them in the Username and API token fields" in response.content.decode()
+    assert not Peer.objects.exists()
+
+    peer = create_peer(actor=OPERATOR, name="north", api_root_url=NORTH,
+                       collection_id=COMMUNITY, organisation=owner)
+    response = client.post(f"/app/sharing/peers/{peer.pk}/edit/",
+                           _edit_form(peer, api_root_url=with_password))
+    assert response.status_code == 200
+    assert "enter them in the Username and API token fields" in response.content.decode()
+    peer.refresh_from_db()
+    assert peer.api_root_url == NORTH
+
+    for address in (with_password, "https://svc-user@north.example/taxii2/api/",
+                    "https://:Sup3rSecretPass@north.example/taxii2/api/"):
+        with pytest.raises(ValidationError) as refused:
+            create_peer(actor=OPERATOR, name="south", api_root_url=address,
+                        collection_id=COMMUNITY, organisation=owner)
+        assert "api_root_url" in refused.value.message_dict, address
+    assert "Sup3rSecretPass" not in client.get("/app/sharing/peers/").content.decode()
+    assert not any("Sup3rSecretPass" in json.dumps(entry.details)
+                   for entry in AuditEntry.objects.all())
+
+
 def test_sync_now_queues_a_sync_due_at_once_beside_the_scheduled_one_and_only_once(
         client_for: Any) -> None:
     from datetime import timedelta
@@ -1306,3 +1339,152 @@ def test_an_unmarked_part_on_a_later_page_follows_its_report_as_on_the_same_page
     _pull_page(peer, [domain])
 
     assert _values(Report.objects.get(title="Green, part later")) == ["later-unmarked.example"]
+
+
+# --- TLP defined by marking-definition objects, as the import reads it -----------------
+
+def _tlp_definition(**properties: Any) -> dict[str, Any]:
+    return {"type": "marking-definition", "spec_version": "2.1",
+            "id": f"marking-definition--{uuid.uuid4()}",
+            "created": "2025-03-01T10:00:00.000Z", **properties}
+
+
+def _marked_by(marking: str, title: str) -> list[dict[str, Any]]:
+    """A report and its domain, both marked with `marking` (any marking-definition id)."""
+    domain, report = _report_bundle(TLP.GREEN, title)["objects"]
+    return [{**domain, "object_marking_refs": [marking]},
+            {**report, "object_marking_refs": [marking]}]
+
+
+def test_red_defined_in_the_page_or_held_here_never_crosses_on_a_pull(owner: Any) -> None:
+    from civicshield.sharing.federation.choices import SkipReason
+    from civicshield.sharing.stix.import_ import import_stix
+    from civicshield.sharing.stix.markings import TLP_2_EXTENSION_ID
+
+    red_2_0 = _tlp_definition(name="TLP:RED", extensions={TLP_2_EXTENSION_ID: {
+        "extension_type": "property-extension", "tlp_2_0": "red"}})
+    red_1_0 = _tlp_definition(definition_type="tlp", definition={"tlp": "red"})
+    held_red = _tlp_definition(definition_type="tlp", definition={"tlp": "red"})
+    import_stix(actor=make_user(Role.ANALYST, organisation=make_organisation(slug="earlier")),
+                document={"objects": [held_red]}, source="api")
+    strict_2_0 = _tlp_definition(name="TLP:AMBER+STRICT", extensions={TLP_2_EXTENSION_ID: {
+        "extension_type": "property-extension", "tlp_2_0": "amber+strict"}})
+    red_reports = [*_marked_by(red_2_0["id"], "Red by a TLP 2.0 definition"),
+                   *_marked_by(red_1_0["id"], "Red by a TLP 1.0 definition"),
+                   *_marked_by(held_red["id"], "Red by a definition held here"),
+                   *_marked_by(strict_2_0["id"], "Strict by a TLP 2.0 definition")]
+    peer = create_peer(actor=OPERATOR, name="peer-defines-red", api_root_url=NORTH,
+                       collection_id=COMMUNITY, direction="pull", organisation=owner,
+                       widest_tlp=TLP.AMBER)
+
+    result = _pull_page(peer, [red_2_0, red_1_0, strict_2_0, *red_reports,
+                               *_report_bundle(TLP.GREEN, "Green beside them")["objects"]])
+
+    assert list(Report.objects.values_list("title", flat=True)) == ["Green beside them"]
+    left_out = _left_out(result)
+    for body in red_reports:
+        assert left_out[body["id"]] == SkipReason.NARROWER
+    details = {item.stix_id: item.detail for item in result.skipped_objects}
+    assert details[red_reports[1]["id"]] == "TLP:RED, narrower than TLP:AMBER"
+    for definition, tlp in ((red_2_0, "RED"), (red_1_0, "RED"), (strict_2_0, "AMBER+STRICT")):
+        assert details[definition["id"]] == f"defines TLP:{tlp}, never taken from a peer"
+        assert not StixObject.objects.filter(stix_id=definition["id"]).exists()
+
+
+def test_a_peer_agreed_for_amber_strict_still_never_gives_us_amber_strict(owner: Any) -> None:
+    from civicshield.sharing.federation.choices import SkipReason
+
+    peer = create_peer(actor=OPERATOR, name="peer-strict", api_root_url=NORTH,
+                       collection_id=COMMUNITY, direction="pull", organisation=owner,
+                       widest_tlp=TLP.AMBER_STRICT)
+    strict = _report_bundle(TLP.AMBER_STRICT, "Strict from a peer")["objects"]
+
+    result = _pull_page(peer, strict)
+
+    assert not Report.objects.filter(title="Strict from a peer").exists()
+    assert [(item.stix_id, item.reason, item.detail) for item in result.skipped_objects] == [
+        (body["id"], SkipReason.NARROWER, "TLP:AMBER+STRICT, never taken from a peer")
+        for body in strict]
+
+
+def test_an_object_whose_markings_cannot_be_read_is_listed_as_malformed(owner: Any) -> None:
+    from civicshield.sharing.federation.choices import SkipReason
+
+    peer = create_peer(actor=OPERATOR, name="peer-garbled", api_root_url=NORTH,
+                       collection_id=COMMUNITY, direction="pull", organisation=owner)
+    domain, report = _report_bundle(TLP.GREEN, "Garbled markings")["objects"]
+    garbled = {**report, "object_marking_refs": MARKING[TLP.RED]}
+
+    result = _pull_page(peer, [domain, garbled])
+
+    assert not Report.objects.filter(title="Garbled markings").exists()
+    assert [(item.stix_id, item.reason, item.detail) for item in result.skipped_objects] == [
+        (report["id"], SkipReason.MALFORMED,
+         "object 2 of page 1: object_marking_refs is not a list of ids")]
+
+
+# --- Loop prevention by provenance on push ----------------------------------------------
+
+def _pushed_titles_and_values(peer: Peer) -> str:
+    from civicshield.sharing.federation.services import pushable
+    from civicshield.sharing.stix.publish import sync_reports
+
+    sync_reports()
+    return json.dumps(pushable(peer, after=0)[0])
+
+
+def test_a_report_from_a_peer_edited_or_triaged_here_is_not_pushed_back_to_it(
+        owner: Any) -> None:
+    from civicshield.reports.choices import Status
+    from civicshield.reports.services import set_status, update_report
+
+    source = create_peer(actor=OPERATOR, name="peer-origin", api_root_url=NORTH,
+                         collection_id=COMMUNITY, direction="both", organisation=owner,
+                         active=False)
+    other = create_peer(actor=OPERATOR, name="peer-elsewhere", api_root_url=NORTH,
+                        collection_id=str(uuid.uuid4()), direction="push", organisation=owner,
+                        active=False)
+    triaged, edited = (_report_bundle(TLP.GREEN, title)["objects"]
+                       for title in ("Triaged here", "Edited here"))
+    _pull_page(source, [*triaged, *edited])
+    set_status(actor=OPERATOR, report=Report.objects.get(title="Triaged here"),
+               status=Status.TRIAGED)
+    update_report(actor=OPERATOR, report=Report.objects.get(title="Edited here"),
+                  changes={"description": "Checked with the regional office."})
+    make_report(tlp=TLP.GREEN, owner=owner, title="Written here")
+
+    to_source = _pushed_titles_and_values(source)
+    to_other = _pushed_titles_and_values(other)
+
+    assert "Written here" in to_source
+    for body in (*triaged, *edited):
+        assert body.get("name", body.get("value")) not in to_source
+        assert body.get("name", body.get("value")) in to_other  # GREEN may go onward
+
+
+def test_the_push_loop_check_costs_the_same_queries_however_many_reports_came_from_the_peer(
+        owner: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civicshield.reports.choices import Status
+    from civicshield.reports.services import set_status
+    from civicshield.sharing.federation.services import pushable
+    from civicshield.sharing.stix.publish import sync_reports
+
+    source = create_peer(actor=OPERATOR, name="peer-many", api_root_url=NORTH,
+                         collection_id=COMMUNITY, direction="both", organisation=owner,
+                         active=False)
+
+    def queries_with(received: int) -> int:
+        for number in range(received):
+            title = f"Received {received}-{number}"
+            _pull_page(source, _report_bundle(TLP.GREEN, title)["objects"])
+            set_status(actor=OPERATOR, report=Report.objects.get(title=title),
+                       status=Status.TRIAGED)
+        sync_reports()
+        with CaptureQueriesContext(connection) as queries:
+            pushable(source, after=0)
+        return len(queries)
+
+    assert queries_with(1) == queries_with(4)

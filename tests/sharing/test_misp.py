@@ -254,6 +254,34 @@ def test_event_uuids_are_stable_across_exports(tmp_path: Path, vocabulary: None)
         p.read_text() for p in (tmp_path / "two").iterdir())
 
 
+def test_rewriting_the_feed_removes_the_event_file_of_a_report_narrowed_since(
+        tmp_path: Path, vocabulary: None) -> None:
+    from civicshield.reports.services import update_report
+
+    author = make_user(Role.ANALYST)
+    reader = make_user(Role.ANALYST, organisation=make_organisation(slug="reader"))
+    narrowed, stays = _report(author), _report(author, title="Still green")
+    write_feed(tmp_path, viewer=reader)
+    narrowed_file = tmp_path / f"{mapping.event_uuid(narrowed.reference)}.json"
+    assert narrowed_file.exists()
+    unrelated = {"index.html": "<p>feed</p>", "README.json": "{}",
+                 "0000.json": "{}", "ABCDEF01-2345-6789-ABCD-EF0123456789.json.bak": "{}"}
+    for name, text in unrelated.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "old").mkdir()
+
+    update_report(actor=author, report=narrowed, changes={"tlp": TLP.AMBER_STRICT})
+    write_feed(tmp_path, viewer=reader)
+
+    assert not narrowed_file.exists()
+    assert (tmp_path / f"{mapping.event_uuid(stays.reference)}.json").exists()
+    assert json.loads((tmp_path / "manifest.json").read_text()).keys() == {
+        mapping.event_uuid(stays.reference)}
+    for name, text in unrelated.items():
+        assert (tmp_path / name).read_text() == text
+    assert (tmp_path / "old").is_dir()
+
+
 # --- Who sees what ---------------------------------------------------------------------
 
 

@@ -4,11 +4,13 @@ no redirects, and only the URL the peer was registered with."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+import urllib3
 from django.conf import settings
 
 from civicshield.sharing.federation.secrets import unseal
@@ -19,6 +21,12 @@ MEDIA = "application/taxii+json;version=2.1"
 def timeouts() -> tuple[float, float]:
     return (float(getattr(settings, "CIVICSHIELD_FEDERATION_CONNECT_TIMEOUT", 5)),
             float(getattr(settings, "CIVICSHIELD_FEDERATION_READ_TIMEOUT", 60)))
+
+
+def total_timeout() -> float:
+    """Seconds one request may take in all, body included: the connect and read timeouts
+    bound each wait, not a peer that sends a byte just before each would expire."""
+    return float(getattr(settings, "CIVICSHIELD_FEDERATION_TOTAL_TIMEOUT", 120))
 
 
 def max_response_bytes() -> int:
@@ -65,6 +73,10 @@ class PeerClient:
         self.session.headers["Accept"] = MEDIA
 
     def _send(self, method: str, url: str, **kwargs: Any) -> tuple[requests.Response, bytes]:
+        allowed = total_timeout()
+        deadline = time.monotonic() + allowed
+        overdue = PeerUnavailable(f"the peer took more than {allowed:g} s to answer "
+                                  "(CIVICSHIELD_FEDERATION_TOTAL_TIMEOUT)")
         try:
             response = self.session.request(method, url, timeout=timeouts(), stream=True,
                                             allow_redirects=False, **kwargs)
@@ -77,12 +89,20 @@ class PeerClient:
             raise PeerRefused(f"response of {declared} bytes is over the {limit} byte limit")
         body = bytearray()
         try:
-            for chunk in response.iter_content(64 * 1024):
+            while True:
+                if time.monotonic() > deadline:
+                    response.close()
+                    raise overdue
+                # One read from the socket at a time (`read` would wait to fill the chunk),
+                # so the deadline is checked between a trickling peer's bytes.
+                chunk = response.raw.read1(64 * 1024, decode_content=True)
+                if not chunk:
+                    break
                 body += chunk
                 if len(body) > limit:
                     response.close()
                     raise PeerRefused(f"response over the {limit} byte limit")
-        except requests.RequestException as error:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
             raise PeerUnavailable(f"{type(error).__name__}: {error}") from error
         if response.status_code >= 500 or response.status_code == 429:
             raise PeerUnavailable(f"HTTP {response.status_code} from the peer")

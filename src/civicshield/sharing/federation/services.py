@@ -38,6 +38,9 @@ _FIX_ROUNDS = 3
 # The audit entry (and the task's result) lists at most this many objects per reason,
 # then says how many more: bounded, never silently cut.
 AUDIT_OBJECTS_PER_REASON = 20
+# Never taken from a peer, whatever its widest TLP: RED is for named people and AMBER+STRICT
+# for named organisations, and a peer's collection names neither here.
+NEVER_PULLED = frozenset({TLP.RED, TLP.AMBER_STRICT})
 # Dependencies before what refers to them, so a chunk never points into a later one.
 _RANK = {"marking-definition": 0, "extension-definition": 0, "identity": 1}
 
@@ -158,10 +161,15 @@ def _check_peer(*, name: str, api_root_url: str, collection_id: str, direction: 
     try:
         address = urlsplit(api_root_url)
         valid = address.scheme in ("http", "https") and bool(address.hostname)
+        # The address is shown on the peers' pages and in the audit log; the token is sealed.
+        credentials = address.username is not None or address.password is not None
     except ValueError:  # e.g. an unclosed IPv6 bracket
-        valid = False
+        valid = credentials = False
     if not valid:
         errors["api_root_url"] = _("An http or https address.")
+    elif credentials:
+        errors["api_root_url"] = _("Put no user name or password in the address: enter them "
+                                   "in the Username and API token fields.")
     try:
         collection_id = str(uuid.UUID(collection_id))
     except ValueError:
@@ -390,16 +398,16 @@ def _import_page(peer: Peer, objects: list[Any], cursor: str, result: SyncResult
     from civicshield.sharing.stix.import_ import Destination, InvalidStix, import_stix
     from civicshield.sharing.stix.publish import version_of
 
-    accepted = []
+    well_formed = []
     for position, body in enumerate(objects):
+        where = f"object {position + 1} of page {result.pages + 1}"
         if not isinstance(body, dict) or not isinstance(body.get("id"), str):
-            result.skip("", SkipReason.MALFORMED,
-                        f"object {position + 1} of page {result.pages + 1}")
-        elif not _within(tlp := _tlp_of_body(body), peer.widest_tlp):
-            result.skip(body["id"], SkipReason.NARROWER,
-                        f"TLP:{str(tlp).upper()}, narrower than TLP:{peer.widest_tlp.upper()}")
+            result.skip("", SkipReason.MALFORMED, where)
+        elif problem := _unreadable_markings(body):
+            result.skip(body["id"], SkipReason.MALFORMED, f"{where}: {problem}")
         else:
-            accepted.append(body)
+            well_formed.append(body)
+    accepted = _within_markings(peer, well_formed, result)
     accepted = _without_our_own(accepted, result)
     owner = peer.organisation or coordinating_organisation()
     if owner is None:
@@ -444,6 +452,48 @@ def _import_page(peer: Peer, objects: list[Any], cursor: str, result: SyncResult
         Peer.objects.filter(pk=peer.pk).update(pull_cursor=cursor)
         peer.pull_cursor = cursor
     result.objects += len(accepted)
+
+
+def _unreadable_markings(body: dict[str, Any]) -> str:
+    """Why the marking filter cannot read this object's markings, or "" (the import checks
+    the rest of the object)."""
+    if not isinstance(body.get("type"), str):
+        return "no type"
+    refs = body.get("object_marking_refs", [])
+    if not isinstance(refs, list) or not all(isinstance(ref, str) for ref in refs):
+        return "object_marking_refs is not a list of ids"
+    if body["type"] == "marking-definition" and not isinstance(body.get("extensions", {}), dict):
+        return "extensions is not an object"
+    return ""
+
+
+def _within_markings(peer: Peer, objects: list[dict[str, Any]], result: SyncResult
+                     ) -> list[dict[str, Any]]:
+    """`objects` less those the import would mark narrower than the peer's widest TLP, or
+    RED or AMBER+STRICT, and less the marking-definitions of RED and AMBER+STRICT; each
+    noted in `result`. Judged by the import's own reading of the markings, so a TLP defined
+    in the content or held here counts as much as the TLP ids do."""
+    from civicshield.sharing.stix.import_ import content_tlp_resolver
+    from civicshield.sharing.stix.markings import tlp_of_definition
+
+    tlp_of = content_tlp_resolver(objects)
+    widest = peer.widest_tlp.upper()
+    kept = []
+    for body in objects:
+        tlp = tlp_of(body)
+        defined = tlp_of_definition(body) if body["type"] == "marking-definition" else None
+        if defined in NEVER_PULLED:
+            result.skip(body["id"], SkipReason.NARROWER,
+                        f"defines TLP:{str(defined).upper()}, never taken from a peer")
+        elif not _within(tlp, peer.widest_tlp):
+            result.skip(body["id"], SkipReason.NARROWER,
+                        f"TLP:{str(tlp).upper()}, narrower than TLP:{widest}")
+        elif tlp in NEVER_PULLED:
+            result.skip(body["id"], SkipReason.NARROWER,
+                        f"TLP:{str(tlp).upper()}, never taken from a peer")
+        else:
+            kept.append(body)
+    return kept
 
 
 def _without_our_own(objects: list[dict[str, Any]], result: SyncResult
@@ -499,11 +549,16 @@ def pushable(peer: Peer, *, after: int, limit: int = PUSH_BATCH) -> tuple[list[A
     listed = [row[1] for row in rows]
     returned_ids = set(ReceivedFromPeer.objects.filter(peer=peer, stix_id__in=listed)
                        .values_list("stix_id", flat=True))
+    from_peer = _reports_received_from(peer, {row[7] for row in rows})
     authored_here = _authored_here({row[7] for row in rows if row[3] == TLP.AMBER})
     chosen: dict[str, dict[str, Any]] = {}
     for (_pk, stix_id, version, tlp, is_latest, text, report_source, report_id,
          object_id) in rows:
         if not is_latest or tlp not in allowed or stix_id in returned_ids:
+            continue
+        # Loop prevention by provenance: once edited or triaged here a received report is
+        # exported under an id of ours, but it is still the peer's content.
+        if report_id in from_peer:
             continue
         # AMBER leaves only as part of a report written here, whose originator addressed it
         # to the peer's group: never received content (from a peer, a file, a TAXII POST,
@@ -524,6 +579,19 @@ def pushable(peer: Peer, *, after: int, limit: int = PUSH_BATCH) -> tuple[list[A
         _RANK.get(b["type"], 3 if b["type"] in ("report", "relationship", "sighting",
                                                  "note", "opinion") else 2)))
     return ordered, last
+
+
+def _reports_received_from(peer: Peer, report_ids: set[int | None]) -> set[int]:
+    """Those of these reports made from objects received from `peer` (one query)."""
+    from civicshield.sharing.models import StixObject
+
+    wanted = {report_id for report_id in report_ids if report_id is not None}
+    if not wanted:
+        return set()
+    return set(StixObject.objects.filter(
+        report_id__in=wanted,
+        stix_id__in=ReceivedFromPeer.objects.filter(peer=peer).values("stix_id"),
+    ).values_list("report_id", flat=True))
 
 
 def _authored_here(report_ids: set[int | None]) -> set[int]:
