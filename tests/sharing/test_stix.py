@@ -382,3 +382,26 @@ def test_a_received_report_is_exported_as_received_until_it_is_changed_here() ->
     edited = exported()
     # A report of ours now, under our id: only the producer versions its own object.
     assert edited["name"] == "Edited here" and edited["id"] != received["objects"][1]["id"]
+
+
+def test_a_received_object_under_the_id_of_one_of_our_records_never_replaces_it() -> None:
+    from civicshield.sharing.models import TaxiiEntry
+    from civicshield.sharing.stix.publish import sync_reports
+
+    member = make_user(Role.ANALYST, organisation=make_organisation())
+    report = make_report(tlp=TLP.GREEN, owner=member.organisation, title="Ours")
+    sync_reports()
+    ours = TaxiiEntry.objects.get(source_report=report, type="report").stix_id
+    # Held from before imports refused such ids.
+    StixObject.objects.create(
+        stix_id=ours, type="report", modified="2099-01-01T00:00:00.000000Z",
+        owner_organisation=make_organisation(), tlp=TLP.GREEN,
+        body=json.dumps({"type": "report", "id": ours, "name": "Forged",
+                         "spec_version": "2.1", "created": "2099-01-01T00:00:00.000Z",
+                         "modified": "2099-01-01T00:00:00.000Z", "published":
+                         "2099-01-01T00:00:00.000Z", "object_refs": [ours]}))
+
+    names = [body.get("name") for body in bundle_objects(member, BundleFilters())
+             if body["id"] == ours]
+
+    assert names == ["Ours"]

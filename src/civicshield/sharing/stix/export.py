@@ -458,8 +458,15 @@ def bundle_objects(viewer: Any, filters: BundleFilters) -> list[dict[str, Any]]:
         received_objects = received_objects.filter(stix_id__in=wanted)
     for stix_id, body in received_objects.values_list("stix_id", "body"):
         verbatim[stix_id] = body
-    for stix_id in verbatim:
-        chosen.pop(stix_id, None)
+    from civicshield.sharing.stix.publish import is_sco
+
+    for stix_id in list(verbatim):
+        if stix_id in chosen and not is_sco(chosen[stix_id]):
+            # An object of our own records is ours to version: a received one under its id
+            # (held from before imports refused that) never stands in for it.
+            del verbatim[stix_id]
+        else:
+            chosen.pop(stix_id, None)
     objects = list(chosen.values()) + [json.loads(text) for text in verbatim.values()]
     if filters.types:
         wanted_types = set(filters.types)
