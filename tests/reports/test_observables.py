@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -521,3 +523,43 @@ def test_plain_hostnames_normalise_as_the_full_idna_mapping_does(name: str) -> N
     except InvalidObservable:
         got = None
     assert got == expected
+
+
+def _longest_storable() -> int:
+    from civicshield.reports.models import Observable
+
+    return Observable._meta.get_field("value").max_length
+
+
+def test_a_value_longer_than_an_observable_can_be_stored_is_not_an_observable() -> None:
+    prefix = "https://long.example/"
+    longest = prefix + "a" * (_longest_storable() - len(prefix))
+    assert normalise("url", longest) == longest
+    with pytest.raises(InvalidObservable, match=r"^url: .* is longer than"):
+        normalise("url", longest + "a")
+
+
+def test_an_imported_url_too_long_to_store_is_kept_as_stix_but_not_as_an_observable(
+        api_client_for: Any) -> None:
+    from civicshield.core.choices import Role
+    from civicshield.reports.models import Observable, Report
+    from civicshield.sharing.models import StixObject
+    from tests.factories import make_organisation, make_user
+
+    make_organisation(is_coordinator=True)
+    url = {"type": "url", "spec_version": "2.1",
+           "id": "url--aa0a2d35-d37d-5d4c-a5b6-2e5d1d7d3a01",
+           "value": "https://long.example/" + "a" * _longest_storable()}
+    report = {"type": "report", "spec_version": "2.1",
+              "id": "report--84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3",
+              "created": "2025-03-01T00:00:00.000Z", "modified": "2025-03-01T00:00:00.000Z",
+              "name": "Long link", "published": "2025-03-01T00:00:00.000Z",
+              "object_refs": [url["id"]],
+              "object_marking_refs": ["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"]}
+    response = api_client_for(make_user(Role.ANALYST)).post(
+        "/api/v1/stix/bundle", json.dumps({"objects": [url, report]}),
+        content_type="application/json")
+    assert response.status_code == 201, response.content[:500]
+    assert StixObject.objects.filter(stix_id=url["id"]).exists()
+    assert not Report.objects.get(title="Long link").observables.exists()
+    assert not Observable.objects.exists()

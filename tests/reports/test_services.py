@@ -88,3 +88,55 @@ def test_filtering_by_a_victim_the_viewer_may_not_identify_matches_nothing() -> 
     assert not selectors.reports_visible_to(partner, victim=victim.pk).exists()
     coordinator = make_user(Role.ANALYST, organisation=make_organisation(is_coordinator=True))
     assert list(selectors.reports_visible_to(coordinator, victim=victim.pk)) == [report]
+
+
+def _exported_report(actor: Any, report: Any) -> dict[str, Any]:
+    from civicshield.sharing.stix.services import export_bundle
+
+    [exported] = [body for body in export_bundle(actor=actor)["objects"]
+                  if body["type"] == "report" and body["name"] == report.title]
+    return exported
+
+
+def _last_changed_long_ago(report: Any) -> None:
+    from datetime import UTC, datetime
+
+    from civicshield.reports.models import Report
+
+    Report.objects.filter(pk=report.pk).update(updated_at=datetime(2024, 1, 1, tzinfo=UTC))
+    report.refresh_from_db()
+
+
+def test_merging_a_duplicate_exports_the_primary_as_a_new_version() -> None:
+    owner = make_organisation()
+    coordinator = make_user(Role.COORDINATOR, organisation=make_organisation(is_coordinator=True))
+    analyst = make_user(Role.ANALYST, organisation=owner)
+    primary, duplicate = make_report(tlp=TLP.GREEN, owner=owner), make_report(tlp=TLP.GREEN,
+                                                                              owner=owner)
+    duplicate.observables.add(Observable.objects.create(type="domain", value="dup.example"))
+    _last_changed_long_ago(primary)
+    before = _exported_report(analyst, primary)
+
+    services.merge_duplicates(actor=coordinator, primary=primary, duplicates=[duplicate])
+
+    after = _exported_report(analyst, primary)
+    assert after["id"] == before["id"]
+    assert len(after["object_refs"]) > len(before["object_refs"])
+    # Consumers keep one copy per id and modified: the same modified would hide the change.
+    assert after["modified"] > before["modified"]
+
+
+def test_adding_observables_exports_the_report_as_a_new_version() -> None:
+    owner = make_organisation()
+    analyst = make_user(Role.ANALYST, organisation=owner)
+    report = make_report(tlp=TLP.GREEN, owner=owner, created_by=analyst)
+    _last_changed_long_ago(report)
+    before = _exported_report(analyst, report)
+
+    services.add_observables(actor=analyst, report=report,
+                             observables=[{"type": "domain", "value": "added.example"}])
+
+    after = _exported_report(analyst, report)
+    assert after["id"] == before["id"]
+    assert len(after["object_refs"]) > len(before["object_refs"])
+    assert after["modified"] > before["modified"]

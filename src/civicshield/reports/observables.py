@@ -2,7 +2,8 @@
 
 Used for a report's text (`extract`), for a pasted list with one value a line
 (`extract_list`), and for one value given through the API or typed as a search
-query (`normalise`, `guess_type`). Pure Python: no database, no network.
+query (`normalise`, `guess_type`). No database, no network: only the length limit
+of a stored value is read from the `Observable` model.
 
 Well-kept libraries do the parsing (`idna` for IDNA 2008/UTS #46, `phonenumbers`
 for E.164, `ipaddress`, `urllib.parse`); what is written by hand here is only
@@ -12,11 +13,13 @@ for E.164, `ipaddress`, `urllib.parse`); what is written by hand here is only
 from __future__ import annotations
 
 import bisect
+import functools
 import ipaddress
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import quote, unquote, unquote_plus, urlsplit
 
 import idna
@@ -544,12 +547,25 @@ def normalise(type: str, value: str) -> str:
     Defanged input is accepted. Two values that denote the same thing give the
     same string, and normalising a canonical value returns it unchanged. Raises
     `InvalidObservable`, whose message starts with the type, when `value` is not
-    a valid observable of that type.
+    a valid observable of that type, or when its canonical form is longer than an
+    observable can be stored.
     """
     normaliser = _NORMALISERS.get(type)
     if normaliser is None:
         raise InvalidObservable(f"{type}: is not an observable type (one of {', '.join(TYPES)})")
-    return normaliser(value)
+    canonical = normaliser(value)
+    if len(canonical) > _max_length():
+        raise _invalid(type, value, f"is longer than {_max_length()} characters")
+    return canonical
+
+
+@functools.cache
+def _max_length() -> int:
+    # Read from the model, so that the column and this rule cannot drift apart; imported
+    # here because the model module needs Django set up and this one must not.
+    from civicshield.reports.models import Observable
+
+    return cast(int, Observable._meta.get_field("value").max_length)
 
 
 # --------------------------------------------------------------------------- URLs → accounts, ads

@@ -47,7 +47,6 @@ from civicshield.sharing.selectors import agreements_covering
 
 # How far in the future an observation time may lie (clock skew between partners).
 FUTURE_TOLERANCE = timedelta(minutes=10)
-MAX_OBSERVABLE_LENGTH = 2048  # Observable.value
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
@@ -142,11 +141,6 @@ def _normalised_observables(errors: FieldErrors, given: Sequence[Mapping[str, st
             canonical = observable_rules.normalise(kind, value)
         except observable_rules.InvalidObservable as problem:
             errors.add(f"observables[{position}].value", str(problem))
-            continue
-        if len(canonical) > MAX_OBSERVABLE_LENGTH:
-            errors.add(f"observables[{position}].value",
-                       _("%(type)s: longer than %(max)s characters.")
-                       % {"type": kind, "max": MAX_OBSERVABLE_LENGTH})
             continue
         if (kind, canonical) not in result:
             result.append((kind, canonical))
@@ -330,6 +324,13 @@ def _link_observables(report: Report, canonical: Iterable[tuple[str, str]]) -> N
 # --- Changes --------------------------------------------------------------------------
 
 
+def _touch(report: Report) -> None:
+    # Linked rows are not fields of the report, so nothing else moves updated_at; its STIX
+    # export changes all the same and needs a new `modified` (STIX 2.1 §3.6).
+    report.updated_at = timezone.now()
+    Report.objects.filter(pk=report.pk).update(updated_at=report.updated_at)
+
+
 def add_observables(*, actor: Any, report: Report, observables: Sequence[Mapping[str, str]]
                     ) -> Report:
     authz.require(actor, "report:change", report)
@@ -338,6 +339,8 @@ def add_observables(*, actor: Any, report: Report, observables: Sequence[Mapping
     errors.raise_if_any()
     with transaction.atomic():
         _link_observables(report, canonical)
+        if canonical:
+            _touch(report)
         audit.record(actor=actor, action="report.observables", target=report,
                      details={"added": [f"{kind}:{value}" for kind, value in canonical]})
         transaction.on_commit(lambda: correlate_reports(report_ids=[report.pk]), robust=True)
@@ -406,6 +409,7 @@ def merge_duplicates(*, actor: Any, primary: Report, duplicates: Sequence[Report
                 "reference": primary.reference}
             duplicate.save(update_fields=["duplicate_of", "status", "closed_reason",
                                           "updated_at"])
+        _touch(primary)
         audit.record(actor=actor, action="report.merge", target=primary,
                      details={"duplicates": [d.reference for d in duplicates]})
         transaction.on_commit(lambda: correlate_reports(
@@ -508,8 +512,8 @@ def submit_public_tip(*, description: str, contact: str = "", title: str = "") -
         tlp=TLP.AMBER_STRICT, owner_organisation=coordinator, confidence=Confidence.LOW,
         severity=2, tip_contact=contact.strip(),
     )
-    found = [(item.type, item.value) for item in observable_rules.extract(description)
-             if len(item.value) <= MAX_OBSERVABLE_LENGTH]
+    # `extract` leaves out what `normalise` refuses, values too long to store included.
+    found = [(item.type, item.value) for item in observable_rules.extract(description)]
     with transaction.atomic():
         report.save()
         report.audience_organisations.set([coordinator])

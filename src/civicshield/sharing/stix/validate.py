@@ -10,6 +10,7 @@ reported with the id of the object it was found on.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -136,19 +137,108 @@ def parse_timestamp(value: Any) -> datetime | None:
     return parsed
 
 
-def _references(body: dict[str, Any]) -> Iterable[tuple[str, Any]]:
+# Properties whose values must be identifiers of one type (STIX 2.1 §3.2, §7.2).
+REFERENCE_TYPES: dict[str, str] = {
+    "created_by_ref": "identity",
+    "object_marking_refs": "marking-definition",
+    "granular_markings.marking_ref": "marking-definition",
+}
+# json.loads turns NaN, Infinity and numbers too large for a float (1e400) into floats
+# that json.dumps writes back as NaN or Infinity, which is not JSON (RFC 8259 §6).
+_MAY_HOLD_FLOATS = frozenset({float, dict, list})
+
+
+def _check_properties(body: dict[str, Any], label: str,
+                      references: list[tuple[str, str, str]], problems: list[Problem]) -> None:
+    """One pass over an object's properties: its references, well-formed ones added to
+    `references` as (object id, property, referenced id), and its numbers."""
     for name, value in body.items():
+        kind = type(value)
         if name.endswith("_ref"):
-            yield name, value
+            _check_reference(label, name, value, references, problems)
         elif name.endswith("_refs"):
-            if isinstance(value, list):
+            if kind is list:
                 for item in value:
-                    yield name, item
+                    _check_reference(label, name, item, references, problems)
             else:
-                yield name, value
-    for granular in body.get("granular_markings") or ():
-        if isinstance(granular, dict) and "marking_ref" in granular:
-            yield "granular_markings.marking_ref", granular["marking_ref"]
+                problems.append(Problem(label, f"{name} is not a list"))
+        elif kind is str:
+            continue
+        elif (kind is float and not math.isfinite(value)) or (
+                kind is dict and _has_non_finite(value.values())) or (
+                kind is list and not _MAY_HOLD_FLOATS.isdisjoint(map(type, value))
+                and _has_non_finite(value)):
+            problems.append(Problem(label, f"{name} holds NaN or an infinite number (or one "
+                                           f"too large for a float), which JSON cannot carry"))
+    granular_markings = body.get("granular_markings")
+    if type(granular_markings) is list:
+        for granular in granular_markings:
+            if type(granular) is dict and "marking_ref" in granular:
+                _check_reference(label, "granular_markings.marking_ref",
+                                 granular["marking_ref"], references, problems)
+
+
+def _check_reference(label: str, name: str, value: Any, references: list[tuple[str, str, str]],
+                     problems: list[Problem]) -> None:
+    expected = REFERENCE_TYPES.get(name)
+    if _is_id(value, expected):
+        references.append((label, name, value))
+    else:
+        problems.append(Problem(label, f"{name} {value!r} is not an identifier" + (
+            f" of type {expected}" if expected else "")))
+
+
+def _has_non_finite(values: Iterable[Any]) -> bool:
+    """Whether a NaN or an infinity is among `values` or nested in them."""
+    # Most values are strings, and most lists lists of strings (refs, labels): those are
+    # passed over without a call, the lists' item types checked in C.
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            continue
+        if kind is float:
+            if not math.isfinite(value):
+                return True
+        elif kind is dict:
+            if _has_non_finite(value.values()):
+                return True
+        elif kind is list and not _MAY_HOLD_FLOATS.isdisjoint(map(type, value)) and \
+                _has_non_finite(value):
+            return True
+    return False
+
+
+def _common_problems(body: dict[str, Any]) -> list[str]:
+    """Problems with the common properties (STIX 2.1 §3.2) that a consumer's validator
+    refuses, which we would otherwise store and re-export as received."""
+    problems: list[str] = []
+    for name in ("name", "description"):
+        if name in body and type(body[name]) is not str:
+            problems.append(f"{name} is not a string")
+    if "labels" in body:
+        labels = body["labels"]
+        if type(labels) is not list or any(type(label) is not str for label in labels):
+            problems.append("labels is not a list of strings")
+    if "confidence" in body:
+        confidence = body["confidence"]
+        # bool is an int in Python, not in JSON.
+        if type(confidence) is not int or not 0 <= confidence <= 100:
+            problems.append(f"confidence {confidence!r} is not an integer from 0 to 100")
+    if "granular_markings" in body:
+        granular_markings = body["granular_markings"]
+        if type(granular_markings) is not list:
+            problems.append("granular_markings is not a list")
+        else:
+            for position, granular in enumerate(granular_markings):
+                selectors = granular.get("selectors") if type(granular) is dict else None
+                if type(selectors) is not list or not selectors or any(
+                        type(selector) is not str for selector in selectors):
+                    problems.append(f"granular_markings[{position}] needs selectors, a "
+                                    f"non-empty list of strings")
+                elif "marking_ref" not in granular and "lang" not in granular:
+                    problems.append(f"granular_markings[{position}] needs a marking_ref "
+                                    f"or a lang")
+    return problems
 
 
 def validate(objects: list[Any], *, known: Callable[[set[str]], set[str]],
@@ -162,6 +252,8 @@ def validate(objects: list[Any], *, known: Callable[[set[str]], set[str]],
     problems: list[Problem] = []
     in_content: set[str] = set()
     references: list[tuple[str, str, str]] = []  # (object id, property, referenced id)
+    # Each id and version once: the importer keeps the first copy and skips the others.
+    versions: dict[tuple[Any, datetime | None], dict[str, Any]] = {}
     for position, body in enumerate(objects):
         if not isinstance(body, dict):
             problems.append(Problem(f"objects[{position}]", "not a JSON object"))
@@ -209,18 +301,26 @@ def validate(objects: list[Any], *, known: Callable[[set[str]], set[str]],
                     problems.append(Problem(label, f"{name} is not an RFC 3339 UTC timestamp "
                                                    f"(e.g. 2024-05-01T12:00:00.000Z)"))
                 stamps[name] = parsed
-        if stamps.get("created") and stamps.get("modified") and \
-                stamps["modified"] < stamps["created"]:
+        created, modified = stamps.get("created"), stamps.get("modified")
+        if created and modified and modified < created:
             problems.append(Problem(label, "modified is earlier than created"))
-        if stix_type == "indicator" and body.get("pattern_type") == "stix":
-            pattern = body.get("pattern")
-            if not isinstance(pattern, str) or not _looks_like_pattern(pattern):
-                problems.append(Problem(label, "pattern is not a STIX pattern"))
-        for name, value in _references(body):
-            if not _is_id(value):
-                problems.append(Problem(label, f"{name} {value!r} is not an identifier"))
-            else:
-                references.append((label, name, value))
+        if stix_type == "indicator":
+            if body.get("pattern_type") == "stix":
+                pattern = body.get("pattern")
+                if not isinstance(pattern, str) or not _looks_like_pattern(pattern):
+                    problems.append(Problem(label, "pattern is not a STIX pattern"))
+            valid_from, valid_until = stamps.get("valid_from"), stamps.get("valid_until")
+            if valid_from and valid_until and valid_until <= valid_from:
+                problems.append(Problem(label, "valid_until is not later than valid_from"))
+        for message in _common_problems(body):
+            problems.append(Problem(label, message))
+        _check_properties(body, label, references, problems)
+        version_name = "modified" if "modified" in body else "created"
+        key = (object_id, None if is_sco else (modified if "modified" in body else created))
+        first = versions.setdefault(key, body)
+        if first is not body and first != body:
+            problems.append(Problem(label, "two different objects with the same id" + (
+                "" if key[1] is None else f" and {version_name}")))
     wanted = {value for _, _, value in references
               if value not in in_content and value not in TLP_BY_MARKING_ID}
     held = known(wanted) if wanted else set()
