@@ -22,6 +22,7 @@ import os
 import random
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from bench.stix_corpus import case, corpus
@@ -118,15 +119,17 @@ def _storage_floor(bodies: list[str], organisation: Any) -> float:
                         [(new_ids[item["id"]], item["type"], item.get("modified", ""), text,
                           status.pk, "green", organisation.pk, False, now, now)
                          for item, text in zip(objects, texts, strict=True)])
+            start = timezone.now()
             rows.insert(TaxiiEntry, ("collection", "stix_id", "type", "spec_version", "version",
                                      "date_added", "is_latest", "body", "tlp",
-                                     "owner_organisation_id", "disclose_recipients",
-                                     "created_at", "updated_at"),
+                                     "owner_organisation_id", "source_key",
+                                     "disclose_recipients", "created_at", "updated_at"),
                         [("floor", new_ids[item["id"]], item["type"], "2.1",
                           item.get("modified", ""),
-                          rows.db_datetime(timezone.now()), True, text, "green",
-                          organisation.pk, False, now, now)
-                         for item, text in zip(objects, texts, strict=True)])
+                          rows.db_datetime(start + timedelta(microseconds=position)), True,
+                          text, "green", organisation.pk, "floor", False, now, now)
+                         for position, (item, text) in enumerate(zip(objects, texts,
+                                                                     strict=True))])
     return time.perf_counter() - started
 
 

@@ -180,7 +180,7 @@ class ObservableIndicator(models.Model):
 
 
 class TaxiiEntry(Shareable):
-    """One version of one STIX object in one TAXII collection, serialised once.
+    """One version of one STIX object in one TAXII collection, for one record, serialised once.
 
     The marking and audience are those of the record it came from, so the access layer
     (`visible_to`) decides who sees it exactly as for that record. Served by a keyset on
@@ -199,14 +199,19 @@ class TaxiiEntry(Shareable):
                                       on_delete=models.CASCADE, related_name="+")
     source_object = models.ForeignKey(StixObject, null=True, blank=True,
                                       on_delete=models.CASCADE, related_name="+")
+    # The record it is published for (`publish.Entry.source`): "report:<id>", "object:<id>",
+    # or "copy:..." for an SCO a sender shared that someone else held first.
+    source_key = models.CharField(max_length=120)
 
     class Meta:
-        # Led by the id, the unique index also serves lookups by id (import, publication,
-        # object by id): one index keyed by random ids instead of two, since each such key
-        # written dirties a page of its own (`python -m bench stix_ingest`).
+        # One entry per object version per collection per record that publishes it. Led by
+        # the id, the unique index also serves lookups by id (import, publication, object by
+        # id): one index keyed by random ids instead of two, since each such key written
+        # dirties a page of its own (`python -m bench stix_ingest`).
         # A collection's `date_added` values are unique (`publish._date_added_series`), so
         # they alone page it: the index is the keyset.
-        constraints = [models.UniqueConstraint(fields=["stix_id", "collection", "version"],
+        constraints = [models.UniqueConstraint(fields=["stix_id", "collection", "version",
+                                                       "source_key"],
                                                name="taxii_entry_once"),
                        models.UniqueConstraint(fields=["collection", "date_added"],
                                                name="taxii_entry_added_once")]

@@ -12,6 +12,7 @@ marked with their TLP), their SCOs observables, their attack-patterns techniques
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 import uuid
@@ -184,7 +185,7 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
         # What is held is read under the collections' lock, so two imports of the same
         # new objects at once queue: the second finds the first's rows and skips them.
         lock_collections()
-        existing, seen_versions, newest = _holdings(objects, versions, owner, viewer)
+        existing, seen_versions, newest, ours = _holdings(objects, versions, owner, viewer)
         tlp_for = _marking_resolver(objects, destination.default_tlp)
         status = StixImport.objects.create(
             status_id=uuid.uuid4(), source=source, collection=destination.collection,
@@ -200,7 +201,8 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
             stix_id = body["id"]
             current = existing.get(stix_id)
             if body["id"] in TLP_BY_MARKING_ID or (stix_id, version) in seen_versions or (
-                    current is not None and current.owner_organisation_id != owner.pk):
+                    current is not None and current.owner_organisation_id != owner.pk) or \
+                    stix_id in ours:
                 # Only an object's holder adds to its history (STIX 2.1 §3.6); an SCO is a
                 # value, which the sender shares again with its own audience below.
                 skipped += 1
@@ -316,22 +318,33 @@ def _copy_entries(copies: Sequence[tuple[dict[str, Any], str]],
     """An SCO held already, by anyone, is published again as the sender shared it: in its
     audience's collections, as sent. Otherwise the sender would find its object missing
     from its own collections, and learn that someone holds that value."""
+    from civicshield.sharing.models import StixObject
+    from civicshield.sharing.stix.publish import audiences_of
+
+    held_audiences = audiences_of(StixObject, [existing[body["id"]] for body, _text in copies])
     entries = []
     for body, text in copies:
         audience = content_audiences[body["id"]]
+        held = existing[body["id"]].pk
+        if _readers(audience) == _readers(held_audiences[held]):
+            continue  # shared as it is held: its entries serve it already
+        # One record per object and audience it was shared with: a copy shared again
+        # with another audience is another one, and neither moves the holder's entries.
+        readers = hashlib.sha256(repr(_readers(audience)).encode()).hexdigest()[:16]
         entries += [Entry(key=key, audience=audience, stix_id=body["id"],
                           stix_type=body["type"], version="", body=text,
-                          source_object_id=existing[body["id"]].pk)
+                          source_object_id=held, source_key=f"copy:{held}:{readers}")
                     for key in audience.collection_keys()]
     return entries
 
 
 def _holdings(objects: Sequence[dict[str, Any]], versions: Sequence[str], owner: Any,
-              viewer: Any) -> tuple[dict[str, Any], set[tuple[str, str]], dict[str, str]]:
+              viewer: Any
+              ) -> tuple[dict[str, Any], set[tuple[str, str]], dict[str, str], set[str]]:
     """What we hold of these objects: the current rows by id, the (id, version) pairs
-    stored, and the newest version of each id in the content. Raises InvalidStix for
-    newer versions of objects another organisation holds that the importer may see, and
-    of our own records (reports, identities... exported under ids of this installation)."""
+    stored, the newest version of each id in the content, and the ids of our own records.
+    Raises InvalidStix for newer versions of objects another organisation holds that the
+    importer may see."""
     from civicshield.sharing.models import StixObject, StixObjectVersion
 
     ids = sorted({body["id"] for body in objects})
@@ -355,34 +368,27 @@ def _holdings(objects: Sequence[dict[str, Any]], versions: Sequence[str], owner:
                if row.owner_organisation_id != owner.pk and newest[stix_id] > row.modified]
     visible = set(access.visible_to(viewer, StixObject.objects.filter(
         stix_id__in=foreign)).values_list("stix_id", flat=True)) if foreign else set()
-    problems = [Problem(stix_id, "this id belongs to an object held by another "
-                                 "organisation: only it may send newer versions")
-                for stix_id in sorted(visible)]
-    problems += [Problem(stix_id, "this id names a record of this platform: change the "
-                                  "record here, not by import")
-                 for stix_id, version in sorted(_our_records(ids, newest).items())
-                 if newest[stix_id] > version]
-    if problems:
-        raise InvalidStix(problems)
-    return existing, seen_versions, newest
+    if visible:
+        raise InvalidStix([Problem(stix_id, "this id belongs to an object held by another "
+                                            "organisation: only it may send newer versions")
+                           for stix_id in sorted(visible)])
+    return existing, seen_versions, newest, _our_records(ids, newest)
 
 
-def _our_records(ids: Sequence[str], newest: dict[str, str]) -> dict[str, str]:
+def _our_records(ids: Sequence[str], newest: dict[str, str]) -> set[str]:
     """The ids among `ids` that name objects of our own records (reports, their identities,
-    campaigns...), with the newest version published: only our services change those."""
+    campaigns...). Those change through our services only: an import skips every version of
+    them, whatever it is, so that it neither rewrites them nor learns their dates (our own
+    export imported again is skipped the same way)."""
     from civicshield.sharing.models import TaxiiEntry
     from civicshield.sharing.stix.publish import sync_reports
 
     versioned = [stix_id for stix_id in ids if newest[stix_id]]
     if not versioned:
-        return {}
+        return set()
     sync_reports()  # reports are published lazily: their ids are known once published
-    ours: dict[str, str] = {}
-    for _pk, stix_id, version, object_id in rows_sql.ids_by(
-            TaxiiEntry, "stix_id", versioned, "version", "source_object"):
-        if object_id is None:
-            ours[stix_id] = max(version, ours.get(stix_id, ""))
-    return ours
+    return {stix_id for _pk, stix_id, object_id in rows_sql.ids_by(
+        TaxiiEntry, "stix_id", versioned, "source_object") if object_id is None}
 
 
 def _marking_resolver(objects: Sequence[dict[str, Any]], default_tlp: str

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from civicshield.core import rows as rows_sql
 from civicshield.core.access import Viewer
-from civicshield.core.markings import TLP, width
+from civicshield.core.markings import TLP
 from civicshield.reports.choices import Source
 from civicshield.reports.models import Report
 from civicshield.sharing.stix.ids import collection_id
@@ -79,6 +79,19 @@ class Entry:
     body: str
     source_report_id: int | None = None
     source_object_id: int | None = None
+    # The record that publishes it, when not the report or object above (`source`).
+    source_key: str = ""
+
+    @property
+    def source(self) -> str:
+        """The record this entry is published for: each record has entries of its own, so
+        an object several records share (an SCO, an identity) is in each one's collections,
+        with each one's audience, and leaves them only with that record."""
+        if self.source_key:
+            return self.source_key
+        if self.source_report_id is not None:
+            return f"report:{self.source_report_id}"
+        return f"object:{self.source_object_id}"
 
 
 def version_of(body: dict[str, Any]) -> str:
@@ -148,112 +161,113 @@ class _Held:
     """An entry already in a collection."""
 
     pk: int
+    collection: str
+    stix_id: str
     version: str
     latest: bool
-    source: tuple[Any, ...]
-
-
-def _source(source_report_id: int | None, source_object_id: int | None,
-            owner_id: int) -> tuple[Any, ...]:
-    """The record an entry was published from. An object several records share (an SCO, an
-    identity) has entries from each; a record's changes move and re-address its own only."""
-    return (source_report_id, source_object_id, owner_id)
+    source: str
 
 
 def write_entries(entries: Sequence[Entry]) -> int:
-    """Add these entries (an existing collection + id + version is left alone), mark older
-    versions of the same objects as such, re-address a record's older versions with its
-    current audience, and drop a record's entries from collections it left.
-    Returns how many were added. Runs inside the caller's transaction."""
+    """Publish what records hold now. Each record (`Entry.source`) has its own entries: new
+    ones are added; those it holds already take its present audience and body (older
+    versions too: a narrowed report is never readable as it was); those it no longer
+    places somewhere (it moved, or dropped the object) go; older versions of an object are
+    marked as such. Returns how many were added. Runs inside the caller's transaction."""
     from civicshield.sharing.models import TaxiiEntry
 
     if not entries:
         return 0
     lock_collections()
-    # An object shared by several records (an organisation's identity) is one entry per
-    # collection: the widest-marked record's, so whoever may see any of them sees it.
-    by_identity: dict[tuple[str, str, str], Entry] = {}
-    # Where each record publishes each object now (all entries, the merged ones too).
-    keys_of: dict[tuple[tuple[Any, ...], str], set[str]] = defaultdict(set)
+    arriving: dict[tuple[str, str, str, str], Entry] = {}
+    placed: dict[str, set[tuple[str, str]]] = defaultdict(set)  # source -> (collection, id)
+    audience_of: dict[tuple[str, str], Audience] = {}  # (source, id) -> its audience now
     for entry in entries:
-        identity = (collection_id(entry.key), entry.stix_id, entry.version)
-        keys_of[(_source_of(entry), entry.stix_id)].add(identity[0])
-        kept = by_identity.get(identity)
-        if kept is None or (kept.audience.tlp != entry.audience.tlp
-                            and width(entry.audience.tlp) > width(kept.audience.tlp)):
-            by_identity[identity] = entry
-    ids = sorted({e.stix_id for e in entries})
-    existing: dict[tuple[str, str], list[_Held]] = defaultdict(list)
-    for pk, stix_id, collection, version, latest, report_id, object_id, owner_id in \
-            rows_sql.ids_by(TaxiiEntry, "stix_id", ids, "collection", "version", "is_latest",
-                            "source_report", "source_object", "owner_organisation"):
-        existing[(collection, stix_id)].append(
-            _Held(pk, version, bool(latest), _source(report_id, object_id, owner_id)))
-    new = [(identity, entry) for identity, entry in by_identity.items()
-           if not any(held.version == identity[2] for held in existing.get(identity[:2], ()))]
-    if not new:
-        return 0
+        collection = collection_id(entry.key)
+        arriving.setdefault((collection, entry.stix_id, entry.version, entry.source), entry)
+        placed[entry.source].add((collection, entry.stix_id))
+        audience_of[(entry.source, entry.stix_id)] = entry.audience
+    held = _held_entries(entries)
+    held_at = {(h.collection, h.stix_id, h.version, h.source): h for h in held}
+    new = [(identity, entry) for identity, entry in arriving.items()
+           if identity not in held_at]
     # The newest version of each object in each collection, among those held and those
     # arriving: an older version that arrives late is not the latest.
     newest: dict[tuple[str, str], str] = {}
-    for (collection, stix_id, version), _entry in new:
+    for collection, stix_id, version, _source in [*arriving, *(
+            (h.collection, h.stix_id, h.version, h.source) for h in held)]:
         newest[(collection, stix_id)] = max(version, newest.get((collection, stix_id), ""))
-    for key in newest:
-        newest[key] = max([newest[key], *(held.version for held in existing.get(key, ()))])
-    arriving_latest = {(collection, stix_id): entry
-                       for (collection, stix_id, version), entry in new
-                       if version == newest[(collection, stix_id)]}
-    stale, gone = [], []
+    gone, stale = [], []
     readdressed: dict[Audience, list[int]] = defaultdict(list)
-    for (collection, stix_id), held_rows in existing.items():
-        arriving = arriving_latest.get((collection, stix_id))
-        for held in held_rows:
-            now_in = keys_of.get((held.source, stix_id))
-            if now_in is not None and collection not in now_in:
-                gone.append(held.pk)  # its record no longer publishes it here
-                continue
-            if held.latest and (collection, stix_id) in newest \
-                    and held.version < newest[(collection, stix_id)]:
-                stale.append(held.pk)
-            if arriving is not None and _source_of(arriving) == held.source:
-                # Older versions are readable as the record now is, never as it was: a
-                # narrowed report must not stay readable by its former audience.
-                readdressed[arriving.audience].append(held.pk)
+    for entry_held in held:
+        where = (entry_held.collection, entry_held.stix_id)
+        if entry_held.source in placed and where not in placed[entry_held.source]:
+            gone.append(entry_held.pk)  # its record no longer publishes it here
+            continue
+        if entry_held.latest and entry_held.version < newest[where]:
+            stale.append(entry_held.pk)
+        audience = audience_of.get((entry_held.source, entry_held.stix_id))
+        if audience is not None:
+            readdressed[audience].append(entry_held.pk)
     for start in range(0, len(gone), _CHUNK):
         TaxiiEntry.objects.filter(pk__in=gone[start:start + _CHUNK]).delete()
     for start in range(0, len(stale), _CHUNK):
         TaxiiEntry.objects.filter(pk__in=stale[start:start + _CHUNK]).update(is_latest=False)
     for audience, pks in readdressed.items():
         _readdress(pks, audience)
+    rows_sql.update(TaxiiEntry, "body", [
+        (entry.body, held_at[identity].pk) for identity, entry in arriving.items()
+        if identity in held_at])
+    if new:
+        _insert(new, newest)
+    return len(new)
 
-    series = _date_added_series(Counter(collection for (collection, _, _), _ in new))
+
+def _held_entries(entries: Sequence[Entry]) -> list[_Held]:
+    """The entries held of these objects (any record's), and those the reports among these
+    records published before (of objects they may have dropped since)."""
+    from civicshield.sharing.models import TaxiiEntry
+
+    found: dict[int, _Held] = {}
+    fields = ("collection", "version", "is_latest", "source_key")
+    for pk, stix_id, collection, version, latest, source in rows_sql.ids_by(
+            TaxiiEntry, "stix_id", sorted({e.stix_id for e in entries}), *fields):
+        found[pk] = _Held(pk, collection, stix_id, version, bool(latest), source)
+    reports = sorted({e.source_report_id for e in entries
+                      if e.source_report_id is not None and not e.source_key})
+    for pk, _report, stix_id, collection, version, latest, source in rows_sql.ids_by(
+            TaxiiEntry, "source_report", reports, "stix_id", *fields):
+        found[pk] = _Held(pk, collection, stix_id, version, bool(latest), source)
+    return list(found.values())
+
+
+def _insert(new: Sequence[tuple[tuple[str, str, str, str], Entry]],
+            newest: dict[tuple[str, str], str]) -> None:
+    from civicshield.sharing.models import TaxiiEntry
+
+    series = _date_added_series(Counter(collection for (collection, *_), _ in new))
     dates = {collection: iter(values) for collection, values in series.items()}
     now = rows_sql.db_datetime(timezone.now())
     rows_sql.insert(TaxiiEntry, (
         "collection", "stix_id", "type", "spec_version", "version", "date_added", "is_latest",
         "body", "tlp", "owner_organisation_id", "created_by_id", "source_report_id",
-        "source_object_id", "disclose_recipients", "created_at", "updated_at"), (
+        "source_object_id", "source_key", "disclose_recipients", "created_at", "updated_at"), (
         (collection, stix_id, entry.stix_type, "2.1", version,
          rows_sql.db_datetime(next(dates[collection])),
          version >= newest[(collection, stix_id)], entry.body, entry.audience.tlp,
          entry.audience.owner_id, entry.audience.created_by_id, entry.source_report_id,
-         entry.source_object_id, False, now, now)
-        for (collection, stix_id, version), entry in new))
+         entry.source_object_id, source, False, now, now)
+        for (collection, stix_id, version, source), entry in new))
     addressed = [(identity, entry) for identity, entry in new
                  if entry.audience.organisation_ids or entry.audience.group_ids
                  or entry.audience.user_ids]
     if addressed:
-        pks = {(collection, stix_id, version): pk for pk, stix_id, collection, version in
-               rows_sql.ids_by(TaxiiEntry, "stix_id",
-                               sorted({identity[1] for identity, _ in addressed}),
-                               "collection", "version")}
+        pks = {(collection, stix_id, version, source): pk
+               for pk, stix_id, collection, version, source in rows_sql.ids_by(
+                   TaxiiEntry, "stix_id", sorted({identity[1] for identity, _ in addressed}),
+                   "collection", "version", "source_key")}
         _write_audiences([pks[identity] for identity, _ in addressed],
                          [entry for _, entry in addressed])
-    return len(new)
-
-
-def _source_of(entry: Entry) -> tuple[Any, ...]:
-    return _source(entry.source_report_id, entry.source_object_id, entry.audience.owner_id)
 
 
 def _readdress(pks: Sequence[int], audience: Audience) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.request import MediaType
 from django.views.decorators.csrf import csrf_exempt
@@ -39,6 +39,7 @@ MAX_CONTENT_LENGTH = getattr(settings, "CIVICSHIELD_TAXII_MAX_CONTENT_LENGTH", 2
 
 View = Callable[..., HttpResponse]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_IDS_PER_QUERY = 900  # under SQLite's limit on a statement's parameters
 
 
 def _response(payload: Any, status: int = 200, headers: dict[str, str] | None = None
@@ -344,6 +345,25 @@ def _record_read(request: HttpRequest, user: Any, rows: list[tuple[Any, ...]],
                        details={"stix_id": stix_id})
 
 
+def _first_of_twins(user: Any, found: Collection, rows: list[tuple[Any, ...]]
+                    ) -> list[tuple[Any, ...]]:
+    """`rows` (ending in stix_id, version) less those another entry of the same version,
+    earlier and visible to `user`, stands for. Records that share an object (an SCO, an
+    identity) each have an entry of it; whoever may see several gets it once, from the
+    first. One query per page: as a filter of the page's query it costs a lookup per row."""
+    from civicshield.sharing.models import TaxiiEntry
+
+    wanted = sorted({row[-2] for row in rows})
+    first: dict[tuple[str, str], Any] = {}
+    for start in range(0, len(wanted), _IDS_PER_QUERY):
+        for stix_id, version, added in access.visible_to(user, TaxiiEntry.objects.filter(
+                collection=found.id, stix_id__in=wanted[start:start + _IDS_PER_QUERY])
+        ).values("stix_id", "version").annotate(first=Min("date_added")).values_list(
+                "stix_id", "version", "first"):
+            first[(stix_id, version)] = added
+    return [row for row in rows if first.get((row[-2], row[-1]), row[1]) >= row[1]]
+
+
 def _page_of_entries(request: HttpRequest, user: Any, collection_id: str,
                      fields: tuple[str, ...], *, object_id: str | None = None,
                      default_version: str = "last") -> Page | HttpResponse:
@@ -361,9 +381,11 @@ def _page_of_entries(request: HttpRequest, user: Any, collection_id: str,
         fields = (*fields, *SOURCE_FIELDS)
     try:
         rows, next_token = _page(request, _entries(request, user, found, object_id,
-                                                   default_version=default_version), fields)
+                                                   default_version=default_version),
+                                 (*fields, "stix_id", "version"))
     except BadFilter as problem:
         return _error(400, "Bad request", str(problem))
+    rows = [row[:-2] for row in _first_of_twins(user, found, rows)]
     if object_id is not None:
         if not rows and not request.GET.get("next"):
             return _error(404, "No such object")
