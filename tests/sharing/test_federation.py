@@ -1488,3 +1488,26 @@ def test_the_push_loop_check_costs_the_same_queries_however_many_reports_came_fr
         return len(queries)
 
     assert queries_with(1) == queries_with(4)
+
+
+def test_an_object_two_reports_share_is_pushed_once_with_the_widest_marking() -> None:
+    from civicshield.reports.models import Observable, ReportObservable
+    from civicshield.sharing.federation.services import pushable
+    from civicshield.sharing.stix.publish import sync_reports
+
+    owner = make_organisation(slug="coordination", is_coordinator=True)
+    group = make_group(slug="peer-north")
+    domain = Observable.objects.create(type="domain", value="pushed.example")
+    for tlp, groups in ((TLP.GREEN, []), (TLP.AMBER, [group])):
+        report = make_report(tlp=tlp, owner=owner, groups=groups)
+        ReportObservable.objects.create(report=report, observable=domain)
+    sync_reports()
+    target = create_peer(actor=OPERATOR, name="peer-north", api_root_url=NORTH,
+                         collection_id=COMMUNITY, direction="push", organisation=owner,
+                         widest_tlp=TLP.AMBER, amber_group=group, active=False)
+
+    bodies, _last = pushable(target, after=0)
+
+    markings = [body["object_marking_refs"] for body in bodies
+                if body.get("value") == "pushed.example"]
+    assert markings == [["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]]  # GREEN

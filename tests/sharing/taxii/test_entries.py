@@ -412,3 +412,103 @@ def test_accept_header_is_negotiated(accept: str, status: int) -> None:
     client = Client(headers={"Accept": accept, "Authorization": f"Bearer {secret}"})
 
     assert client.get("/taxii2/").status_code == status
+
+
+# --- Records sharing objects, read over time ----------------------------------------------
+
+
+def test_last_is_the_latest_version_of_each_record_a_reader_sees() -> None:
+    owner, recipient = make_organisation(), make_organisation()
+    in_sub_organisation = _client(make_user(organisation=make_organisation(parent=recipient)))
+    make_report(tlp=TLP.AMBER, owner=owner, organisations=[recipient])
+    sync_reports()
+    time.sleep(0.002)
+    owner.name += " (renamed)"  # its identity's next version, published by a narrower report
+    owner.save()
+    make_report(tlp=TLP.AMBER_STRICT, owner=owner, organisations=[recipient])
+    sync_reports()
+
+    assert _values(in_sub_organisation, f"org:{recipient.pk}", "identity") != []
+
+
+def test_a_client_reading_since_its_last_sync_gets_an_object_another_record_now_shares(
+        ) -> None:
+    owner, recipient = make_organisation(), make_organisation()
+    client = _client(make_user(organisation=make_organisation(parent=recipient)))
+    key = f"org:{recipient.pk}"
+    strict = make_report(tlp=TLP.AMBER_STRICT, owner=owner, organisations=[recipient])
+    _domain_of(strict, value="twin.example")
+    sync_reports()
+    make_report(tlp=TLP.AMBER, owner=owner, organisations=[recipient])
+    sync_reports()
+    mark = client.get(_objects(key))["X-TAXII-Date-Added-Last"]
+    time.sleep(0.002)
+    later = make_report(tlp=TLP.AMBER, owner=owner, organisations=[recipient])
+    ReportObservable.objects.create(report=later, observable=Observable.objects.get())
+    sync_reports()
+    _change(strict, tlp=TLP.AMBER)  # widened: its earlier entry becomes visible, undated
+
+    assert "twin.example" in _values(client, key, "domain-name", added_after=mark)
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_paging_serves_each_shared_object_once_and_fills_its_pages(limit: int) -> None:
+    owner = make_organisation()
+    member = _client(make_user(organisation=make_organisation()))
+    reports = [make_report(tlp=TLP.GREEN, owner=owner) for _ in range(6)]
+    _domain_of(*reports, value="a.example")
+    _domain_of(*reports[3:], value="b.example")
+    sync_reports()
+    everything = [body["id"] for body in
+                  member.get(_objects("community"), {"limit": "1000"}).json()["objects"]]
+
+    seen, token = [], None
+    while True:
+        page = member.get(_objects("community"),
+                          {"limit": str(limit), **({"next": token} if token else {})}).json()
+        # Only the last page may be empty: the rows left after a full page were all
+        # entries of objects served already.
+        assert page.get("objects") or not page["more"], "an empty page with more to come"
+        seen += [body["id"] for body in page.get("objects", [])]
+        token = page.get("next")
+        if not page["more"]:
+            break
+
+    assert len(everything) == len(set(everything))
+    assert seen == everything
+
+
+@pytest.mark.parametrize("creator", [True, False])
+def test_a_report_narrowed_to_red_leaves_every_collection_it_was_in(creator: bool) -> None:
+    owner = make_organisation()
+    author = make_user(Role.ANALYST, organisation=owner) if creator else None
+    report = make_report(tlp=TLP.GREEN, owner=owner, created_by=author, title="Was green")
+    _domain_of(report, value="red-later.example")
+    sync_reports()
+    member = _client(make_user(organisation=make_organisation()))
+
+    # Without a creator, RED names no organisation's collection: it is in none.
+    _change(report, tlp=TLP.RED, title="Now red")
+
+    assert member.get(_objects("community"), {"match[version]": "all"}).json() == {
+        "more": False}
+
+
+def test_reading_a_senders_amber_copy_is_audited() -> None:
+    from civicshield.core.models import AuditEntry
+
+    stix_id = f"domain-name--{uuid.uuid4()}"
+    import_stix(actor=OPERATOR, source="file", organisation=make_organisation(), document={
+        "objects": [{"type": "domain-name", "spec_version": "2.1", "id": stix_id,
+                     "value": "copied.example", "object_marking_refs": [GREEN]}]})
+    sender = make_user(Role.ANALYST, organisation=make_organisation())
+    key = f"org:{sender.organisation_id}"
+    _client(sender).post(_objects(key), json.dumps({"objects": [
+        {"type": "domain-name", "spec_version": "2.1", "id": stix_id,
+         "value": "copied.example", "object_marking_refs": [AMBER]}]}), content_type=MEDIA)
+    colleague = make_user(organisation=sender.organisation)
+
+    assert _client(colleague).get(_objects(key, stix_id)).status_code == 200
+
+    read = AuditEntry.objects.filter(action__endswith=".read").get()
+    assert read.details["stix_id"] == stix_id and read.details["tlp"] == TLP.AMBER

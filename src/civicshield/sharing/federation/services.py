@@ -552,6 +552,7 @@ def pushable(peer: Peer, *, after: int, limit: int = PUSH_BATCH) -> tuple[list[A
     from_peer = _reports_received_from(peer, {row[7] for row in rows})
     authored_here = _authored_here({row[7] for row in rows if row[3] == TLP.AMBER})
     chosen: dict[str, dict[str, Any]] = {}
+    widths: dict[str, str] = {}
     for (_pk, stix_id, version, tlp, is_latest, text, report_source, report_id,
          object_id) in rows:
         if not is_latest or tlp not in allowed or stix_id in returned_ids:
@@ -574,7 +575,10 @@ def pushable(peer: Peer, *, after: int, limit: int = PUSH_BATCH) -> tuple[list[A
         context = (body.get("extensions") or {}).get(EXTENSION_ID) or {}
         if context.get("source") == Source.EXERCISE:
             continue
-        chosen[f"{stix_id}@{version}"] = body
+        # Records that share an object each have an entry of it: send the widest.
+        key = f"{stix_id}@{version}"
+        if key not in chosen or width(tlp) > width(widths[key]):
+            chosen[key], widths[key] = body, tlp
     ordered = sorted(chosen.values(), key=lambda b: (
         _RANK.get(b["type"], 3 if b["type"] in ("report", "relationship", "sighting",
                                                  "note", "opinion") else 2)))

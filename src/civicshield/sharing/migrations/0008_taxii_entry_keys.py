@@ -1,24 +1,11 @@
-"""Collection entries: each belongs to the record that publishes it (`source_key`), so an
-object several records share has an entry for each; the unique index on (id, collection,
-version, record) leads with the STIX id and so also serves lookups by id (the separate index
-on the id goes: one index keyed by random ids, not two); `date_added` is unique within a
-collection and alone is the keyset."""
+"""Collection entries: the unique index on (id, collection, version) leads with the STIX id
+and so also serves lookups by id (the separate index on the id goes: one index keyed by
+random ids, not two); `date_added` is unique within a collection and alone is the keyset."""
 
 from datetime import timedelta
 
 from django.db import migrations, models
 from django.db.models import Count
-
-
-def name_sources(apps, schema_editor):
-    TaxiiEntry = apps.get_model("sharing", "TaxiiEntry")
-    entries = TaxiiEntry.objects.using(schema_editor.connection.alias)
-    for entry in entries.filter(source_key="").only("id", "source_report_id",
-                                                     "source_object_id").iterator():
-        entry.source_key = (f"report:{entry.source_report_id}"
-                            if entry.source_report_id is not None
-                            else f"object:{entry.source_object_id}")
-        entry.save(update_fields=["source_key"])
 
 
 def separate_equal_dates(apps, schema_editor):
@@ -57,18 +44,10 @@ class Migration(migrations.Migration):
             model_name='taxiientry',
             name='sharing_tax_stix_id_0954e9_idx',
         ),
-        migrations.AddField(
-            model_name='taxiientry',
-            name='source_key',
-            field=models.CharField(default='', max_length=120),
-            preserve_default=False,
-        ),
-        migrations.RunPython(name_sources, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='taxiientry',
-            constraint=models.UniqueConstraint(
-                fields=('stix_id', 'collection', 'version', 'source_key'),
-                name='taxii_entry_once'),
+            constraint=models.UniqueConstraint(fields=('stix_id', 'collection', 'version'),
+                                               name='taxii_entry_once'),
         ),
         migrations.RunPython(separate_equal_dates, migrations.RunPython.noop),
         migrations.AddConstraint(

@@ -272,7 +272,9 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
                         for key in audience.collection_keys()]
         entries += _older_entries(older, stored, stored_audiences, existing)
         entries += _copy_entries(copies, content_audiences, existing)
-        publish_entries(entries)
+        # Objects updated now may place nothing where they did (RED to people of no
+        # organisation): their entries must go all the same. New ones have none yet.
+        publish_entries(entries, republished=[f"object:{row.pk}" for row in updated.values()])
         mark_published(reports)
         if progress:
             progress("published", len(objects))

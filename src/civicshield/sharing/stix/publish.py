@@ -168,35 +168,42 @@ class _Held:
     source: str
 
 
-def write_entries(entries: Sequence[Entry]) -> int:
+def write_entries(entries: Sequence[Entry], *, republished: Iterable[str] = ()) -> int:
     """Publish what records hold now. Each record (`Entry.source`) has its own entries: new
     ones are added; those it holds already take its present audience and body (older
     versions too: a narrowed report is never readable as it was); those it no longer
     places somewhere (it moved, or dropped the object) go; older versions of an object are
-    marked as such. Returns how many were added. Runs inside the caller's transaction."""
+    marked as such, record by record. `republished` names records published again that may
+    have no entries now (a report narrowed to people of no organisation): theirs all go.
+    Returns how many were added. Runs inside the caller's transaction."""
     from civicshield.sharing.models import TaxiiEntry
 
-    if not entries:
+    republished = list(republished)
+    if not entries and not republished:
         return 0
     lock_collections()
     arriving: dict[tuple[str, str, str, str], Entry] = {}
-    placed: dict[str, set[tuple[str, str]]] = defaultdict(set)  # source -> (collection, id)
+    # source -> (collection, id) it places now
+    placed: dict[str, set[tuple[str, str]]] = {source: set() for source in republished}
     audience_of: dict[tuple[str, str], Audience] = {}  # (source, id) -> its audience now
     for entry in entries:
         collection = collection_id(entry.key)
         arriving.setdefault((collection, entry.stix_id, entry.version, entry.source), entry)
-        placed[entry.source].add((collection, entry.stix_id))
+        placed.setdefault(entry.source, set()).add((collection, entry.stix_id))
         audience_of[(entry.source, entry.stix_id)] = entry.audience
-    held = _held_entries(entries)
+    held = _held_entries(entries, republished)
     held_at = {(h.collection, h.stix_id, h.version, h.source): h for h in held}
     new = [(identity, entry) for identity, entry in arriving.items()
            if identity not in held_at]
-    # The newest version of each object in each collection, among those held and those
-    # arriving: an older version that arrives late is not the latest.
-    newest: dict[tuple[str, str], str] = {}
-    for collection, stix_id, version, _source in [*arriving, *(
+    # The newest version of each object in each collection, for each record, among those
+    # held and those arriving: an older version that arrives late is not the latest. Per
+    # record: a version another record publishes, which a reader may not see, must not
+    # take "last" from the version it does see.
+    newest: dict[tuple[str, str, str], str] = {}
+    for collection, stix_id, version, source in [*arriving, *(
             (h.collection, h.stix_id, h.version, h.source) for h in held)]:
-        newest[(collection, stix_id)] = max(version, newest.get((collection, stix_id), ""))
+        key = (collection, stix_id, source)
+        newest[key] = max(version, newest.get(key, ""))
     gone, stale = [], []
     readdressed: dict[Audience, list[int]] = defaultdict(list)
     for entry_held in held:
@@ -204,7 +211,7 @@ def write_entries(entries: Sequence[Entry]) -> int:
         if entry_held.source in placed and where not in placed[entry_held.source]:
             gone.append(entry_held.pk)  # its record no longer publishes it here
             continue
-        if entry_held.latest and entry_held.version < newest[where]:
+        if entry_held.latest and entry_held.version < newest[(*where, entry_held.source)]:
             stale.append(entry_held.pk)
         audience = audience_of.get((entry_held.source, entry_held.stix_id))
         if audience is not None:
@@ -223,9 +230,9 @@ def write_entries(entries: Sequence[Entry]) -> int:
     return len(new)
 
 
-def _held_entries(entries: Sequence[Entry]) -> list[_Held]:
-    """The entries held of these objects (any record's), and those the reports among these
-    records published before (of objects they may have dropped since)."""
+def _held_entries(entries: Sequence[Entry], republished: Sequence[str]) -> list[_Held]:
+    """The entries held of these objects (any record's), and those the records published
+    again had before (of objects they may have dropped since)."""
     from civicshield.sharing.models import TaxiiEntry
 
     found: dict[int, _Held] = {}
@@ -233,16 +240,22 @@ def _held_entries(entries: Sequence[Entry]) -> list[_Held]:
     for pk, stix_id, collection, version, latest, source in rows_sql.ids_by(
             TaxiiEntry, "stix_id", sorted({e.stix_id for e in entries}), *fields):
         found[pk] = _Held(pk, collection, stix_id, version, bool(latest), source)
-    reports = sorted({e.source_report_id for e in entries
-                      if e.source_report_id is not None and not e.source_key})
-    for pk, _report, stix_id, collection, version, latest, source in rows_sql.ids_by(
-            TaxiiEntry, "source_report", reports, "stix_id", *fields):
-        found[pk] = _Held(pk, collection, stix_id, version, bool(latest), source)
+    # A report may drop objects (found by its id, not theirs); a received object's entries
+    # are of itself, found above, unless it was published again with none.
+    sources = {*republished, *(e.source for e in entries if e.source.startswith("report:"))}
+    # Looked up by their indexed foreign keys.
+    for column, prefix in (("source_report", "report:"), ("source_object", "object:")):
+        ids = sorted({int(source.removeprefix(prefix)) for source in sources
+                      if source.startswith(prefix)})
+        for pk, _record, stix_id, collection, version, latest, source in rows_sql.ids_by(
+                TaxiiEntry, column, ids, "stix_id", *fields):
+            if source in sources:
+                found[pk] = _Held(pk, collection, stix_id, version, bool(latest), source)
     return list(found.values())
 
 
 def _insert(new: Sequence[tuple[tuple[str, str, str, str], Entry]],
-            newest: dict[tuple[str, str], str]) -> None:
+            newest: dict[tuple[str, str, str], str]) -> None:
     from civicshield.sharing.models import TaxiiEntry
 
     series = _date_added_series(Counter(collection for (collection, *_), _ in new))
@@ -254,7 +267,7 @@ def _insert(new: Sequence[tuple[tuple[str, str, str, str], Entry]],
         "source_object_id", "source_key", "disclose_recipients", "created_at", "updated_at"), (
         (collection, stix_id, entry.stix_type, "2.1", version,
          rows_sql.db_datetime(next(dates[collection])),
-         version >= newest[(collection, stix_id)], entry.body, entry.audience.tlp,
+         version >= newest[(collection, stix_id, source)], entry.body, entry.audience.tlp,
          entry.audience.owner_id, entry.audience.created_by_id, entry.source_report_id,
          entry.source_object_id, source, False, now, now)
         for (collection, stix_id, version, source), entry in new))
@@ -397,7 +410,8 @@ def sync_reports(report_ids: Iterable[int] | None = None) -> int:
         reports = list(with_related(_unpublished(wanted).order_by("updated_at", "id")))
         if not reports:
             return 0
-        write_entries(report_entries(reports))
+        write_entries(report_entries(reports),
+                      republished=[f"report:{report.pk}" for report in reports])
         mark_published(reports)
     return len(reports)
 

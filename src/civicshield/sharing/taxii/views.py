@@ -256,41 +256,61 @@ def _entries(request: HttpRequest, user: Any, found: Collection,
             rule |= Q(version__in=stamps) | Q(version="", date_added__in=[
                 parse_timestamp(stamp) for stamp in stamps])
         queryset = queryset.filter(rule)
-    if added_after := request.GET.get("added_after"):
-        moment = parse_timestamp(added_after)
-        if moment is None:
-            raise BadFilter("added_after is not a timestamp")
+    if (moment := _added_after(request)) is not None:
         queryset = queryset.filter(date_added__gt=moment)
     return queryset
+
+
+def _added_after(request: HttpRequest) -> datetime | None:
+    if not (added_after := request.GET.get("added_after")):
+        return None
+    moment = parse_timestamp(added_after)
+    if moment is None:
+        raise BadFilter("added_after is not a timestamp")
+    return moment
 
 
 # A page's rows, (pk, date_added, *fields), and the `next` token if there is more.
 Page = tuple[list[tuple[Any, ...]], str | None]
 
 
-def _page(request: HttpRequest, queryset: QuerySet[Any], fields: tuple[str, ...]) -> Page:
-    """One page by keyset on `date_added` (unique in a collection); the `next` token is the
-    last row's, in microseconds. Not its row id: ids are numbered across every collection,
-    so their gaps would count entries the client may not see."""
+def _page(request: HttpRequest, queryset: QuerySet[Any], fields: tuple[str, ...],
+          keep: Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...]]]) -> Page:
+    """One page by keyset on `date_added` (unique in a collection) of the rows `keep` keeps;
+    the `next` token is the last row's date, in microseconds. Not its row id: ids are
+    numbered across every collection, so their gaps would count entries the client may
+    not see. Rows `keep` drops (a shared object's later entries) do not shorten the page:
+    it reads on until it is full or the rows run out."""
     try:
         limit = int(request.GET.get("limit") or DEFAULT_PAGE)
     except ValueError:
         raise BadFilter("limit is not a number") from None
     limit = max(1, min(limit, MAX_PAGE))
+    after = None
     if token := request.GET.get("next"):
         try:
             # Tokens given before were "<microseconds>.<row id>": the id is not needed.
             after = EPOCH + timedelta(microseconds=int(token.partition(".")[0]))
-            queryset = queryset.filter(date_added__gt=after)
         except (ValueError, OverflowError):
             raise BadFilter("next is not a token this server gave") from None
-    rows = list(queryset.order_by("date_added", "pk").values_list("pk", "date_added", *fields)
-                [:limit + 1])
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    delta = rows[-1][1] - EPOCH
-    return rows, str((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
+    ordered = queryset.order_by("date_added", "pk")
+    page: list[tuple[Any, ...]] = []
+    while True:
+        wanted = limit - len(page)
+        scanned = list((ordered.filter(date_added__gt=after) if after else ordered)
+                       .values_list("pk", "date_added", *fields)[:wanted + 1])
+        batch = scanned[:wanted]
+        page += keep(batch)
+        if len(scanned) <= wanted:
+            return page, None
+        after = batch[-1][1]
+        if len(page) >= limit:
+            return page, _token(after)
+
+
+def _token(added: datetime) -> str:
+    delta = added - EPOCH
+    return str((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
 
 
 def _date_headers(rows: list[tuple[Any, ...]]) -> dict[str, str]:
@@ -310,7 +330,7 @@ def _envelope(rows: list[tuple[Any, ...]], next_token: str | None) -> str:
 
 
 # Appended to a page's fields where one object is read, for `_record_read`.
-SOURCE_FIELDS = ("tlp", "source_report_id", "source_object_id")
+SOURCE_FIELDS = ("tlp", "source_report_id", "source_object_id", "source_key")
 
 
 def _record_read(request: HttpRequest, user: Any, rows: list[tuple[Any, ...]],
@@ -328,12 +348,14 @@ def _record_read(request: HttpRequest, user: Any, rows: list[tuple[Any, ...]],
 
     if request.method != "GET":
         return  # HEAD serves no content
-    audited = [row for row in rows if row[-3] in access.AUDITED_READ_MARKINGS]
+    audited = [row for row in rows if row[-4] in access.AUDITED_READ_MARKINGS]
     if not audited:
         return
-    entry_id, report_id, object_id = audited[-1][0], audited[-1][-2], audited[-1][-1]
+    entry_id, report_id, object_id, source = (audited[-1][0], *audited[-1][-3:])
     record: Any = None
-    if object_id is not None:
+    if source.startswith("copy:"):
+        pass  # a sender's copy of an object someone else holds: its read is the entry's
+    elif object_id is not None:
         record = access.visible_to(user, StixObject.objects.filter(pk=object_id)).first()
         if record is not None and record.report_id is not None:
             report_id = record.report_id
@@ -345,19 +367,23 @@ def _record_read(request: HttpRequest, user: Any, rows: list[tuple[Any, ...]],
                        details={"stix_id": stix_id})
 
 
-def _first_of_twins(user: Any, found: Collection, rows: list[tuple[Any, ...]]
-                    ) -> list[tuple[Any, ...]]:
+def _first_of_twins(user: Any, found: Collection, rows: list[tuple[Any, ...]],
+                    added_after: datetime | None) -> list[tuple[Any, ...]]:
     """`rows` (ending in stix_id, version) less those another entry of the same version,
-    earlier and visible to `user`, stands for. Records that share an object (an SCO, an
-    identity) each have an entry of it; whoever may see several gets it once, from the
-    first. One query per page: as a filter of the page's query it costs a lookup per row."""
+    earlier and visible to `user` (after `added_after`, as the request asks), stands for.
+    Records that share an object (an SCO, an identity) each have an entry of it; whoever
+    may see several gets it once, from the first. One query per batch of rows: as a filter
+    of the page's query it costs a lookup per row."""
     from civicshield.sharing.models import TaxiiEntry
 
     wanted = sorted({row[-2] for row in rows})
     first: dict[tuple[str, str], Any] = {}
+    entries = TaxiiEntry.objects.filter(collection=found.id)
+    if added_after is not None:
+        entries = entries.filter(date_added__gt=added_after)
     for start in range(0, len(wanted), _IDS_PER_QUERY):
-        for stix_id, version, added in access.visible_to(user, TaxiiEntry.objects.filter(
-                collection=found.id, stix_id__in=wanted[start:start + _IDS_PER_QUERY])
+        for stix_id, version, added in access.visible_to(user, entries.filter(
+                stix_id__in=wanted[start:start + _IDS_PER_QUERY])
         ).values("stix_id", "version").annotate(first=Min("date_added")).values_list(
                 "stix_id", "version", "first"):
             first[(stix_id, version)] = added
@@ -380,12 +406,14 @@ def _page_of_entries(request: HttpRequest, user: Any, collection_id: str,
     if object_id is not None:
         fields = (*fields, *SOURCE_FIELDS)
     try:
-        rows, next_token = _page(request, _entries(request, user, found, object_id,
-                                                   default_version=default_version),
-                                 (*fields, "stix_id", "version"))
+        rows, next_token = _page(
+            request, _entries(request, user, found, object_id,
+                              default_version=default_version),
+            (*fields, "stix_id", "version"),
+            lambda scanned: _first_of_twins(user, found, scanned, _added_after(request)))
     except BadFilter as problem:
         return _error(400, "Bad request", str(problem))
-    rows = [row[:-2] for row in _first_of_twins(user, found, rows)]
+    rows = [row[:-2] for row in rows]
     if object_id is not None:
         if not rows and not request.GET.get("next"):
             return _error(404, "No such object")
