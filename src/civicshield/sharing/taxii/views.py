@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.request import MediaType
 from django.views.decorators.csrf import csrf_exempt
@@ -376,11 +376,19 @@ def _first_of_twins(user: Any, found: Collection, rows: list[tuple[Any, ...]],
     of the page's query it costs a lookup per row."""
     from civicshield.sharing.models import TaxiiEntry
 
-    wanted = sorted({row[-2] for row in rows})
-    first: dict[tuple[str, str], Any] = {}
     entries = TaxiiEntry.objects.filter(collection=found.id)
     if added_after is not None:
         entries = entries.filter(date_added__gt=added_after)
+    # Most objects have one entry: find those with more on the unique index alone (the
+    # answer only narrows what the access layer is asked next, and is never shown).
+    ids = sorted({row[-2] for row in rows})
+    twinned: set[str] = set()
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        twinned.update(entries.filter(stix_id__in=ids[start:start + _IDS_PER_QUERY]).values(
+            "stix_id", "version").annotate(count=Count("id")).filter(count__gt=1)
+            .values_list("stix_id", flat=True))
+    wanted = sorted(twinned)
+    first: dict[tuple[str, str], Any] = {}
     for start in range(0, len(wanted), _IDS_PER_QUERY):
         for stix_id, version, added in access.visible_to(user, entries.filter(
                 stix_id__in=wanted[start:start + _IDS_PER_QUERY])
