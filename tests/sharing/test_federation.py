@@ -1511,3 +1511,23 @@ def test_an_object_two_reports_share_is_pushed_once_with_the_widest_marking() ->
     markings = [body["object_marking_refs"] for body in bodies
                 if body.get("value") == "pushed.example"]
     assert markings == [["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]]  # GREEN
+
+
+def test_a_report_holding_a_merged_report_from_a_peer_is_not_pushed_back_to_it(
+        owner: Any) -> None:
+    from civicshield.reports.services import merge_duplicates
+
+    source = create_peer(actor=OPERATOR, name="peer-merged", api_root_url=NORTH,
+                         collection_id=COMMUNITY, direction="both", organisation=owner,
+                         active=False)
+    other = create_peer(actor=OPERATOR, name="peer-onward", api_root_url=NORTH,
+                        collection_id=str(uuid.uuid4()), direction="push", organisation=owner,
+                        active=False)
+    received = _report_bundle(TLP.GREEN, "Received, then merged")["objects"]
+    _pull_page(source, received)
+    primary = make_report(tlp=TLP.GREEN, owner=owner, title="Written here, merged into")
+    merge_duplicates(actor=OPERATOR, primary=primary,
+                     duplicates=[Report.objects.get(title="Received, then merged")])
+
+    assert "Written here, merged into" not in _pushed_titles_and_values(source)
+    assert "Written here, merged into" in _pushed_titles_and_values(other)

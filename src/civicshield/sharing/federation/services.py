@@ -586,16 +586,20 @@ def pushable(peer: Peer, *, after: int, limit: int = PUSH_BATCH) -> tuple[list[A
 
 
 def _reports_received_from(peer: Peer, report_ids: set[int | None]) -> set[int]:
-    """Those of these reports made from objects received from `peer` (one query)."""
+    """Those of these reports made from objects received from `peer`, or holding a merged
+    duplicate that was (merging moves its content in): two queries."""
+    from civicshield.reports.models import Report
     from civicshield.sharing.models import StixObject
 
     wanted = {report_id for report_id in report_ids if report_id is not None}
     if not wanted:
         return set()
-    return set(StixObject.objects.filter(
-        report_id__in=wanted,
-        stix_id__in=ReceivedFromPeer.objects.filter(peer=peer).values("stix_id"),
-    ).values_list("report_id", flat=True))
+    from_peer = StixObject.objects.filter(
+        stix_id__in=ReceivedFromPeer.objects.filter(peer=peer).values("stix_id"))
+    merged_in = Report.objects.filter(duplicate_of_id__in=wanted,
+                                      pk__in=from_peer.values("report_id"))
+    return {*from_peer.filter(report_id__in=wanted).values_list("report_id", flat=True),
+            *merged_in.values_list("duplicate_of_id", flat=True)}
 
 
 def _authored_here(report_ids: set[int | None]) -> set[int]:
