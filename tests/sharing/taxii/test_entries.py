@@ -512,3 +512,28 @@ def test_reading_a_senders_amber_copy_is_audited() -> None:
 
     read = AuditEntry.objects.filter(action__endswith=".read").get()
     assert read.details["stix_id"] == stix_id and read.details["tlp"] == TLP.AMBER
+
+
+def test_a_client_paging_while_a_report_is_widened_gets_what_it_may_now_see() -> None:
+    owner, recipient = make_organisation(), make_organisation()
+    client = _client(make_user(organisation=make_organisation(parent=recipient)))
+    key = f"org:{recipient.pk}"
+    strict = make_report(tlp=TLP.AMBER_STRICT, owner=owner, organisations=[recipient])
+    _domain_of(strict, value="twin.example")
+    sync_reports()
+    make_report(tlp=TLP.AMBER, owner=owner, organisations=[recipient])
+    sync_reports()
+    later = make_report(tlp=TLP.AMBER, owner=owner, organisations=[recipient])
+    ReportObservable.objects.create(report=later, observable=Observable.objects.get())
+    sync_reports()
+
+    first = client.get(_objects(key), {"limit": "1"}).json()
+    seen = [body.get("value") or body["type"] for body in first["objects"]]
+    _change(strict, tlp=TLP.AMBER)  # widened between the client's pages
+    token = first["next"]
+    while token:
+        page = client.get(_objects(key), {"limit": "1", "next": token}).json()
+        seen += [body.get("value") or body["type"] for body in page.get("objects", [])]
+        token = page.get("next")
+
+    assert "twin.example" in seen and "identity" in seen

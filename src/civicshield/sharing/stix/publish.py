@@ -169,13 +169,13 @@ class _Held:
 
 
 def write_entries(entries: Sequence[Entry], *, republished: Iterable[str] = ()) -> int:
-    """Publish what records hold now. Each record (`Entry.source`) has its own entries: new
-    ones are added; those it holds already take its present audience and body (older
-    versions too: a narrowed report is never readable as it was); those it no longer
-    places somewhere (it moved, or dropped the object) go; older versions of an object are
-    marked as such, record by record. `republished` names records published again that may
-    have no entries now (a report narrowed to people of no organisation): theirs all go.
-    Returns how many were added. Runs inside the caller's transaction."""
+    """Publish what records hold now. Each record (`Entry.source`) has its own entries: those
+    of a record published now are written again as it now is (its audience and body, older
+    versions too, with new dates); those it no longer places somewhere (it moved, or
+    dropped the object) go; older versions of an object are marked as such, record by
+    record. `republished` names records published again that may have no entries now (a
+    report narrowed to people of no organisation): theirs all go. Returns how many entries
+    were written. Runs inside the caller's transaction."""
     from civicshield.sharing.models import TaxiiEntry
 
     republished = list(republished)
@@ -192,9 +192,6 @@ def write_entries(entries: Sequence[Entry], *, republished: Iterable[str] = ()) 
         placed.setdefault(entry.source, set()).add((collection, entry.stix_id))
         audience_of[(entry.source, entry.stix_id)] = entry.audience
     held = _held_entries(entries, republished)
-    held_at = {(h.collection, h.stix_id, h.version, h.source): h for h in held}
-    new = [(identity, entry) for identity, entry in arriving.items()
-           if identity not in held_at]
     # The newest version of each object in each collection, for each record, among those
     # held and those arriving: an older version that arrives late is not the latest. Per
     # record: a version another record publishes, which a reader may not see, must not
@@ -204,30 +201,53 @@ def write_entries(entries: Sequence[Entry], *, republished: Iterable[str] = ()) 
             (h.collection, h.stix_id, h.version, h.source) for h in held)]:
         key = (collection, stix_id, source)
         newest[key] = max(version, newest.get(key, ""))
-    gone, stale = [], []
-    readdressed: dict[Audience, list[int]] = defaultdict(list)
+    gone, stale, again = [], [], []
     for entry_held in held:
         where = (entry_held.collection, entry_held.stix_id)
         if entry_held.source in placed and where not in placed[entry_held.source]:
             gone.append(entry_held.pk)  # its record no longer publishes it here
-            continue
-        if entry_held.latest and entry_held.version < newest[(*where, entry_held.source)]:
+        elif (entry_held.source, entry_held.stix_id) in audience_of:
+            # Its record is published now: the entry is added again as the record now is —
+            # its audience (a narrowed report is never readable as it was, older versions
+            # included), its body, and a new date, so that clients reading since their last
+            # visit, and our push, find what they may now see.
+            again.append(entry_held)
+        elif entry_held.latest and entry_held.version < newest[(*where, entry_held.source)]:
             stale.append(entry_held.pk)
-        audience = audience_of.get((entry_held.source, entry_held.stix_id))
-        if audience is not None:
-            readdressed[audience].append(entry_held.pk)
-    for start in range(0, len(gone), _CHUNK):
-        TaxiiEntry.objects.filter(pk__in=gone[start:start + _CHUNK]).delete()
+    new = list(arriving.items())
+    new += _older_versions(again, arriving, audience_of)
+    for pks in (gone, [entry_held.pk for entry_held in again]):
+        for start in range(0, len(pks), _CHUNK):
+            TaxiiEntry.objects.filter(pk__in=pks[start:start + _CHUNK]).delete()
     for start in range(0, len(stale), _CHUNK):
         TaxiiEntry.objects.filter(pk__in=stale[start:start + _CHUNK]).update(is_latest=False)
-    for audience, pks in readdressed.items():
-        _readdress(pks, audience)
-    rows_sql.update(TaxiiEntry, "body", [
-        (entry.body, held_at[identity].pk) for identity, entry in arriving.items()
-        if identity in held_at])
     if new:
         _insert(new, newest)
     return len(new)
+
+
+def _older_versions(again: Sequence[_Held], arriving: dict[tuple[str, str, str, str], Entry],
+                    audience_of: dict[tuple[str, str], Audience]
+                    ) -> list[tuple[tuple[str, str, str, str], Entry]]:
+    """The entries of `again` that no arriving entry replaces (a record's older versions), to
+    be written again with the record's present audience and their own bodies."""
+    from civicshield.sharing.models import TaxiiEntry
+
+    kept = [h for h in again if (h.collection, h.stix_id, h.version, h.source) not in arriving]
+    stored: dict[int, tuple[Any, ...]] = {}
+    pks = [h.pk for h in kept]
+    for start in range(0, len(pks), _CHUNK):
+        stored.update((row[0], row[1:]) for row in TaxiiEntry.objects.filter(
+            pk__in=pks[start:start + _CHUNK]).values_list(
+            "pk", "type", "body", "source_report_id", "source_object_id"))
+    result = []
+    for h in kept:
+        stix_type, body, report_id, object_id = stored[h.pk]
+        result.append(((h.collection, h.stix_id, h.version, h.source), Entry(
+            key="", audience=audience_of[(h.source, h.stix_id)], stix_id=h.stix_id,
+            stix_type=stix_type, version=h.version, body=body, source_report_id=report_id,
+            source_object_id=object_id, source_key=h.source)))
+    return result
 
 
 def _held_entries(entries: Sequence[Entry], republished: Sequence[str]) -> list[_Held]:
@@ -281,23 +301,6 @@ def _insert(new: Sequence[tuple[tuple[str, str, str, str], Entry]],
                    "collection", "version", "source_key")}
         _write_audiences([pks[identity] for identity, _ in addressed],
                          [entry for _, entry in addressed])
-
-
-def _readdress(pks: Sequence[int], audience: Audience) -> None:
-    """Give these entries `audience`: its marking, owner and creator, and its addressees."""
-    from civicshield.sharing.models import TaxiiEntry
-
-    for start in range(0, len(pks), _CHUNK):
-        chunk = pks[start:start + _CHUNK]
-        TaxiiEntry.objects.filter(pk__in=chunk).update(
-            tlp=audience.tlp, owner_organisation_id=audience.owner_id,
-            created_by_id=audience.created_by_id)
-        for relation in (TaxiiEntry.audience_organisations, TaxiiEntry.audience_groups,
-                         TaxiiEntry.audience_users):
-            relation.through.objects.filter(taxiientry_id__in=chunk).delete()
-    placeholder = Entry(key="", audience=audience, stix_id="", stix_type="", version="",
-                        body="")
-    _write_audiences(pks, [placeholder] * len(pks))
 
 
 def _write_audiences(pks: Sequence[int], entries: Sequence[Entry]) -> None:
