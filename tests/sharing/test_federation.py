@@ -1433,17 +1433,23 @@ def _pushed_titles_and_values(peer: Peer) -> str:
     return json.dumps(pushable(peer, after=0)[0])
 
 
+def _source_and_onward_peers(owner: Any) -> tuple[Peer, Peer]:
+    """A peer we pull from and push to, and another we only push to."""
+    source = create_peer(actor=OPERATOR, name="peer-origin", api_root_url=NORTH,
+                         collection_id=COMMUNITY, direction="both", organisation=owner,
+                         active=False)
+    onward = create_peer(actor=OPERATOR, name="peer-onward", api_root_url=NORTH,
+                         collection_id=str(uuid.uuid4()), direction="push",
+                         organisation=owner, active=False)
+    return source, onward
+
+
 def test_a_report_from_a_peer_edited_or_triaged_here_is_not_pushed_back_to_it(
         owner: Any) -> None:
     from civicshield.reports.choices import Status
     from civicshield.reports.services import set_status, update_report
 
-    source = create_peer(actor=OPERATOR, name="peer-origin", api_root_url=NORTH,
-                         collection_id=COMMUNITY, direction="both", organisation=owner,
-                         active=False)
-    other = create_peer(actor=OPERATOR, name="peer-elsewhere", api_root_url=NORTH,
-                        collection_id=str(uuid.uuid4()), direction="push", organisation=owner,
-                        active=False)
+    source, other = _source_and_onward_peers(owner)
     triaged, edited = (_report_bundle(TLP.GREEN, title)["objects"]
                        for title in ("Triaged here", "Edited here"))
     _pull_page(source, [*triaged, *edited])
@@ -1517,12 +1523,7 @@ def test_a_report_holding_a_merged_report_from_a_peer_is_not_pushed_back_to_it(
         owner: Any) -> None:
     from civicshield.reports.services import merge_duplicates
 
-    source = create_peer(actor=OPERATOR, name="peer-merged", api_root_url=NORTH,
-                         collection_id=COMMUNITY, direction="both", organisation=owner,
-                         active=False)
-    other = create_peer(actor=OPERATOR, name="peer-onward", api_root_url=NORTH,
-                        collection_id=str(uuid.uuid4()), direction="push", organisation=owner,
-                        active=False)
+    source, other = _source_and_onward_peers(owner)
     received = _report_bundle(TLP.GREEN, "Received, then merged")["objects"]
     _pull_page(source, received)
     primary = make_report(tlp=TLP.GREEN, owner=owner, title="Written here, merged into")

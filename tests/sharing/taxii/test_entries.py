@@ -431,21 +431,34 @@ def test_last_is_the_latest_version_of_each_record_a_reader_sees() -> None:
     assert _values(in_sub_organisation, f"org:{recipient.pk}", "identity") != []
 
 
-def test_a_client_reading_since_its_last_sync_gets_an_object_another_record_now_shares(
-        ) -> None:
+def _hidden_twin() -> tuple[Any, Client, str]:
+    """An AMBER+STRICT report naming twin.example, then an AMBER one, to a recipient; a
+    client in the recipient's sub-organisation (which sees the AMBER one only) and the key
+    of the recipient's collection."""
     owner, recipient = make_organisation(), make_organisation()
     client = _client(make_user(organisation=make_organisation(parent=recipient)))
-    key = f"org:{recipient.pk}"
     strict = make_report(tlp=TLP.AMBER_STRICT, owner=owner, organisations=[recipient])
     _domain_of(strict, value="twin.example")
     sync_reports()
     make_report(tlp=TLP.AMBER, owner=owner, organisations=[recipient])
     sync_reports()
-    mark = client.get(_objects(key))["X-TAXII-Date-Added-Last"]
-    time.sleep(0.002)
-    later = make_report(tlp=TLP.AMBER, owner=owner, organisations=[recipient])
+    return strict, client, f"org:{recipient.pk}"
+
+
+def _share_the_twin(strict: Any) -> None:
+    """A later AMBER report, to the same recipient, names the same domain."""
+    later = make_report(tlp=TLP.AMBER, owner=strict.owner_organisation,
+                        organisations=list(strict.audience_organisations.all()))
     ReportObservable.objects.create(report=later, observable=Observable.objects.get())
     sync_reports()
+
+
+def test_a_client_reading_since_its_last_sync_gets_an_object_another_record_now_shares(
+        ) -> None:
+    strict, client, key = _hidden_twin()
+    mark = client.get(_objects(key))["X-TAXII-Date-Added-Last"]
+    time.sleep(0.002)
+    _share_the_twin(strict)
     _change(strict, tlp=TLP.AMBER)  # widened: its earlier entry becomes visible, undated
 
     assert "twin.example" in _values(client, key, "domain-name", added_after=mark)
@@ -515,17 +528,8 @@ def test_reading_a_senders_amber_copy_is_audited() -> None:
 
 
 def test_a_client_paging_while_a_report_is_widened_gets_what_it_may_now_see() -> None:
-    owner, recipient = make_organisation(), make_organisation()
-    client = _client(make_user(organisation=make_organisation(parent=recipient)))
-    key = f"org:{recipient.pk}"
-    strict = make_report(tlp=TLP.AMBER_STRICT, owner=owner, organisations=[recipient])
-    _domain_of(strict, value="twin.example")
-    sync_reports()
-    make_report(tlp=TLP.AMBER, owner=owner, organisations=[recipient])
-    sync_reports()
-    later = make_report(tlp=TLP.AMBER, owner=owner, organisations=[recipient])
-    ReportObservable.objects.create(report=later, observable=Observable.objects.get())
-    sync_reports()
+    strict, client, key = _hidden_twin()
+    _share_the_twin(strict)
 
     first = client.get(_objects(key), {"limit": "1"}).json()
     seen = [body.get("value") or body["type"] for body in first["objects"]]
