@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from civicshield.core.admin import ReadOnlyAdmin
 from civicshield.readiness.models import Election, ElectionPhase
 
 
@@ -15,16 +16,8 @@ class ElectionPhaseInline(admin.TabularInline):
 
 
 @admin.register(Election)
-class ElectionAdmin(admin.ModelAdmin):
+class ElectionAdmin(ReadOnlyAdmin):
+    """Elections change through readiness.services (one transaction, one audit entry)."""
+
     list_display = ("name", "jurisdiction", "election_type", "election_day")
     inlines = [ElectionPhaseInline]
-
-    # Read-only: elections change through readiness.services (one transaction, one audit entry).
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
