@@ -1365,7 +1365,8 @@ def test_red_defined_in_the_page_or_held_here_never_crosses_on_a_pull(owner: Any
         "extension_type": "property-extension", "tlp_2_0": "red"}})
     red_1_0 = _tlp_definition(definition_type="tlp", definition={"tlp": "red"})
     held_red = _tlp_definition(definition_type="tlp", definition={"tlp": "red"})
-    import_stix(actor=make_user(Role.ANALYST, organisation=make_organisation(slug="earlier")),
+    # Held here, by the organisation the pull imports as (what it may see counts).
+    import_stix(actor=make_user(Role.ANALYST, organisation=owner),
                 document={"objects": [held_red]}, source="api")
     strict_2_0 = _tlp_definition(name="TLP:AMBER+STRICT", extensions={TLP_2_EXTENSION_ID: {
         "extension_type": "property-extension", "tlp_2_0": "amber+strict"}})
@@ -1532,3 +1533,26 @@ def test_a_report_holding_a_merged_report_from_a_peer_is_not_pushed_back_to_it(
 
     assert "Written here, merged into" not in _pushed_titles_and_values(source)
     assert "Written here, merged into" in _pushed_titles_and_values(other)
+
+
+def test_red_defined_by_a_marking_the_importer_may_not_see_still_never_crosses(
+        owner: Any) -> None:
+    from civicshield.sharing.federation.choices import SkipReason
+    from civicshield.sharing.stix.import_ import import_stix
+
+    hidden_red = _tlp_definition(definition_type="tlp", definition={"tlp": "red"})
+    import_stix(actor=make_user(Role.ANALYST, organisation=make_organisation(slug="earlier")),
+                document={"objects": [hidden_red]}, source="api")
+    marked = _marked_by(hidden_red["id"], "Red by a definition someone else holds")
+    peer = create_peer(actor=OPERATOR, name="peer-hidden-red", api_root_url=NORTH,
+                       collection_id=COMMUNITY, direction="pull", organisation=owner,
+                       widest_tlp=TLP.AMBER)
+
+    result = _pull_page(peer, marked)
+
+    assert not Report.objects.filter(title__startswith="Red by").exists()
+    # Left out as an unknown marking, as for one held by no one: never "TLP:RED", which
+    # would tell what a definition the importer may not see says.
+    details = {item.stix_id: item.detail for item in result.skipped_objects}
+    assert all(_left_out(result)[body["id"]] == SkipReason.INVALID for body in marked)
+    assert not any("RED" in details[body["id"]] for body in marked)

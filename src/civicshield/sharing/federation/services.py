@@ -407,12 +407,12 @@ def _import_page(peer: Peer, objects: list[Any], cursor: str, result: SyncResult
             result.skip(body["id"], SkipReason.MALFORMED, f"{where}: {problem}")
         else:
             well_formed.append(body)
-    accepted = _within_markings(peer, well_formed, result)
-    accepted = _without_our_own(accepted, result)
     owner = peer.organisation or coordinating_organisation()
     if owner is None:
         raise FederationError("no owner for received content: set the peer's organisation "
                               "or mark a coordinating organisation")
+    accepted = _within_markings(peer, well_formed, result, access.Viewer.for_organisation(owner))
+    accepted = _without_our_own(accepted, result)
     with transaction.atomic():
         _check_unchanged(peer, lock=True)
         status = None
@@ -467,8 +467,8 @@ def _unreadable_markings(body: dict[str, Any]) -> str:
     return ""
 
 
-def _within_markings(peer: Peer, objects: list[dict[str, Any]], result: SyncResult
-                     ) -> list[dict[str, Any]]:
+def _within_markings(peer: Peer, objects: list[dict[str, Any]], result: SyncResult,
+                     importer: Any) -> list[dict[str, Any]]:
     """`objects` less those the import would mark narrower than the peer's widest TLP, or
     RED or AMBER+STRICT, and less the marking-definitions of RED and AMBER+STRICT; each
     noted in `result`. Judged by the import's own reading of the markings, so a TLP defined
@@ -476,7 +476,7 @@ def _within_markings(peer: Peer, objects: list[dict[str, Any]], result: SyncResu
     from civicshield.sharing.stix.import_ import content_tlp_resolver
     from civicshield.sharing.stix.markings import tlp_of_definition
 
-    tlp_of = content_tlp_resolver(objects)
+    tlp_of = content_tlp_resolver(objects, importer)  # as the import will read them
     widest = peer.widest_tlp.upper()
     kept = []
     for body in objects:

@@ -186,7 +186,7 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
         # new objects at once queue: the second finds the first's rows and skips them.
         lock_collections()
         existing, seen_versions, newest, ours = _holdings(objects, versions, owner, viewer)
-        tlp_for = _marking_resolver(objects, destination.default_tlp)
+        tlp_for = _marking_resolver(objects, destination.default_tlp, viewer)
         status = StixImport.objects.create(
             status_id=uuid.uuid4(), source=source, collection=destination.collection,
             actor=user, organisation=owner, total_count=len(objects),
@@ -361,11 +361,10 @@ def _holdings(objects: Sequence[dict[str, Any]], versions: Sequence[str], owner:
     for body, version in zip(objects, versions, strict=True):
         newest[body["id"]] = max(version, newest.get(body["id"], ""))
     # Only the organisation holding an object sends its newer versions: anyone else could
-    # re-mark (widen) or rewrite what it does not own, or may not even see. The same message
-    # whether the importer sees the object or not; older and equal versions are skipped.
-    # Held by another organisation, newer: refused when the importer may see the object
-    # (it knows the id's holder); otherwise skipped, exactly as an equal version is, so
-    # that an import cannot tell that an object it may not see exists.
+    # re-mark (widen) or rewrite what it does not own, or may not even see. Held by another
+    # organisation, newer: refused when the importer may see the object (it knows the id's
+    # holder); otherwise skipped, exactly as an equal version is, so that an import cannot
+    # tell that an object it may not see exists.
     foreign = [stix_id for stix_id, row in existing.items()
                if row.owner_organisation_id != owner.pk and newest[stix_id] > row.modified]
     visible = set(access.visible_to(viewer, StixObject.objects.filter(
@@ -393,28 +392,29 @@ def _our_records(ids: Sequence[str], newest: dict[str, str]) -> set[str]:
         TaxiiEntry, "stix_id", versioned, "source_object") if object_id is None}
 
 
-def _marking_resolver(objects: Sequence[dict[str, Any]], default_tlp: str
+def _marking_resolver(objects: Sequence[dict[str, Any]], default_tlp: str, viewer: Any
                       ) -> Callable[[dict[str, Any]], str]:
     """The TLP of an object: `content_tlp_resolver`'s, else the destination's default."""
-    tlp_of_content = content_tlp_resolver(objects)
+    tlp_of_content = content_tlp_resolver(objects, viewer)
     return lambda body: tlp_of_content(body) or default_tlp
 
 
-def content_tlp_resolver(objects: Sequence[dict[str, Any]]
+def content_tlp_resolver(objects: Sequence[dict[str, Any]], viewer: Any
                          ) -> Callable[[dict[str, Any]], str | None]:
     """How the import marks each object of `objects`: the narrowest TLP among its markings
-    (the TLP ids, marking-definitions in the same content, or ones held here), or None when
-    none is a TLP marking (the import then applies its destination's default). One query."""
+    (the TLP ids, marking-definitions in the same content, or ones held here that `viewer`,
+    the importer, may see), or None when none is a TLP marking (the import then applies its
+    destination's default). One query."""
     from civicshield.sharing.models import StixObject
 
     content_markings = {body["id"]: tlp_of_definition(body) for body in objects
                         if body["type"] == "marking-definition"}
     stored_markings = {row.stix_id: tlp_of_definition(json.loads(row.body))
-                       for row in StixObject.objects.filter(
+                       for row in access.visible_to(viewer, StixObject.objects.filter(
                            type="marking-definition",
                            stix_id__in=list({ref for body in objects for ref in
                                              body.get("object_marking_refs") or ()
-                                             if ref not in TLP_BY_MARKING_ID}))}
+                                             if ref not in TLP_BY_MARKING_ID})))}
 
     def tlp_for(body: dict[str, Any]) -> str | None:
         found = []
