@@ -541,3 +541,75 @@ def test_a_client_paging_while_a_report_is_widened_gets_what_it_may_now_see() ->
         token = page.get("next")
 
     assert "twin.example" in seen and "identity" in seen
+
+
+# --- What a change leaves as it was ------------------------------------------------------
+
+
+def _dated(report: Any) -> dict[tuple[str, str, str], Any]:
+    return {(entry.collection, entry.stix_id, entry.version): entry.date_added
+            for entry in TaxiiEntry.objects.filter(source_report=report)}
+
+
+def test_editing_a_report_adds_its_new_version_and_leaves_the_rest_dated_as_they_were(
+        ) -> None:
+    owner = make_organisation()
+    client = _client(make_user(organisation=make_organisation()))
+    report = make_report(tlp=TLP.GREEN, owner=owner, title="First draft")
+    _domain_of(report, value="unchanged.example")
+    sync_reports()
+    _change(report, title="Second draft")
+    before = _dated(report)
+    mark = client.get(_objects("community"))["X-TAXII-Date-Added-Last"]
+    time.sleep(0.002)
+
+    _change(report, title="Third draft")
+
+    after = _dated(report)
+    assert {key: after[key] for key in before} == before  # nothing held was dated again
+    assert len(after) == len(before) + 1
+    since = client.get(_objects("community"), {"added_after": mark}).json()["objects"]
+    assert [(body["type"], body["name"]) for body in since] == [("report", "Third draft")]
+    assert _titles(client, "community", **{"match[version]": "all"}) == [
+        "First draft", "Second draft", "Third draft"]
+    assert _titles(client, "community") == ["Third draft"]  # the latest only, by default
+
+
+def test_widening_a_report_dates_its_earlier_versions_again_for_its_new_readers() -> None:
+    owner, recipient = make_organisation(), make_organisation()
+    reader = _client(make_user(organisation=make_organisation(parent=recipient)))
+    make_report(tlp=TLP.AMBER, owner=owner, organisations=[recipient], title="Read already")
+    report = make_report(tlp=TLP.AMBER_STRICT, owner=owner, organisations=[recipient],
+                         title="Recipient only")
+    sync_reports()
+    _change(report, title="Still recipient only")
+    mark = reader.get(_objects(f"org:{recipient.pk}"))["X-TAXII-Date-Added-Last"]
+    time.sleep(0.002)
+
+    _change(report, tlp=TLP.AMBER, title="Its sub-organisations too")
+
+    assert _titles(reader, f"org:{recipient.pk}", added_after=mark,
+                   **{"match[version]": "all"}) == [
+        "Recipient only", "Still recipient only", "Its sub-organisations too"]
+
+
+def test_a_record_published_again_with_another_body_under_one_version_serves_the_new_body(
+        ) -> None:
+    from civicshield.sharing.stix.publish import Audience, Entry, write_entries
+
+    client = _client(make_user(organisation=make_organisation()))
+    stix_id = f"x-example-note--{uuid.uuid4()}"
+    audience = Audience(tlp=TLP.GREEN, owner_id=make_organisation().pk)
+
+    def publish(text: str) -> None:
+        body = {"type": "x-example-note", "id": stix_id, "spec_version": "2.1", "text": text,
+                "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z"}
+        write_entries([Entry(key="community", audience=audience, stix_id=stix_id,
+                             stix_type="x-example-note", version="2026-01-01T00:00:00.000000Z",
+                             body=json.dumps(body), source_key="note:1")])
+
+    publish("as first written")
+    publish("as corrected")
+
+    served = client.get(_objects("community", stix_id)).json()["objects"]
+    assert [body["text"] for body in served] == ["as corrected"]

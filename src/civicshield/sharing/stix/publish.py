@@ -167,15 +167,20 @@ class _Held:
     latest: bool
     source: str
 
+    @property
+    def identity(self) -> tuple[str, str, str, str]:
+        return (self.collection, self.stix_id, self.version, self.source)
+
 
 def write_entries(entries: Sequence[Entry], *, republished: Iterable[str] = ()) -> int:
     """Publish what records hold now. Each record (`Entry.source`) has its own entries: those
-    of a record published now are written again as it now is (its audience and body, older
-    versions too, with new dates); those it no longer places somewhere (it moved, or
-    dropped the object) go; older versions of an object are marked as such, record by
-    record. `republished` names records published again that may have no entries now (a
-    report narrowed to people of no organisation): theirs all go. Returns how many entries
-    were written. Runs inside the caller's transaction."""
+    of a record published now whose audience or body changed are written again as it now is
+    (its audience and body, older versions too, with new dates); those unchanged stay as they
+    are, dates included; those it no longer places somewhere (it moved, or dropped the
+    object) go; older versions of an object are marked as such, record by record.
+    `republished` names records published again that may have no entries now (a report
+    narrowed to people of no organisation): theirs all go. Returns how many entries were
+    written. Runs inside the caller's transaction."""
     from civicshield.sharing.models import TaxiiEntry
 
     republished = list(republished)
@@ -201,29 +206,92 @@ def write_entries(entries: Sequence[Entry], *, republished: Iterable[str] = ()) 
             (h.collection, h.stix_id, h.version, h.source) for h in held)]:
         key = (collection, stix_id, source)
         newest[key] = max(version, newest.get(key, ""))
-    gone, stale, again = [], [], []
+    gone, republishing = [], []
     for entry_held in held:
         where = (entry_held.collection, entry_held.stix_id)
         if entry_held.source in placed and where not in placed[entry_held.source]:
             gone.append(entry_held.pk)  # its record no longer publishes it here
         elif (entry_held.source, entry_held.stix_id) in audience_of:
-            # Its record is published now: the entry is added again as the record now is —
-            # its audience (a narrowed report is never readable as it was, older versions
-            # included), its body, and a new date, so that clients reading since their last
-            # visit, and our push, find what they may now see.
-            again.append(entry_held)
-        elif entry_held.latest and entry_held.version < newest[(*where, entry_held.source)]:
-            stale.append(entry_held.pk)
-    new = list(arriving.items())
-    new += _older_versions(again, arriving, audience_of)
+            republishing.append(entry_held)
+    # Its record is published now: an entry whose audience changed is added again as the
+    # record now is — its audience (a narrowed report is never readable as it was, older
+    # versions included) and a new date, so that clients reading since their last visit,
+    # and our push, find what a widening lets them see; one whose version arrives with
+    # another body is replaced. The others keep their dates: readers and peers have them.
+    kept, again = _split_unchanged(republishing, arriving, audience_of)
+    rewritten = {*gone, *(entry_held.pk for entry_held in again)}
+    stale, fresh = [], []
+    for entry_held in held:
+        if entry_held.pk in rewritten:
+            continue
+        is_latest = entry_held.version >= newest[(entry_held.collection, entry_held.stix_id,
+                                                  entry_held.source)]
+        if entry_held.latest != is_latest:
+            (fresh if is_latest else stale).append(entry_held.pk)
+    kept_identities = {entry_held.identity for entry_held in kept}
+    # Older versions dated first, oldest first: a client that keeps the last it reads of an
+    # object keeps the newest.
+    new = sorted(_older_versions(again, arriving, audience_of), key=lambda item: item[0][2])
+    new += [(identity, entry) for identity, entry in arriving.items()
+            if identity not in kept_identities]
     for pks in (gone, [entry_held.pk for entry_held in again]):
         for start in range(0, len(pks), _CHUNK):
             TaxiiEntry.objects.filter(pk__in=pks[start:start + _CHUNK]).delete()
-    for start in range(0, len(stale), _CHUNK):
-        TaxiiEntry.objects.filter(pk__in=stale[start:start + _CHUNK]).update(is_latest=False)
+    for pks, is_latest in ((stale, False), (fresh, True)):
+        for start in range(0, len(pks), _CHUNK):
+            TaxiiEntry.objects.filter(pk__in=pks[start:start + _CHUNK]).update(
+                is_latest=is_latest)
     if new:
         _insert(new, newest)
     return len(new)
+
+
+def _split_unchanged(republishing: Sequence[_Held],
+                     arriving: dict[tuple[str, str, str, str], Entry],
+                     audience_of: dict[tuple[str, str], Audience]
+                     ) -> tuple[list[_Held], list[_Held]]:
+    """(kept, again): the entries of records published now that stay as they are (same
+    audience; same body when their version arrives again), and those to write again."""
+    from civicshield.sharing.models import TaxiiEntry
+
+    held_audience: dict[int, list[Any]] = {}
+    bodies: dict[int, str] = {}
+    pks = [h.pk for h in republishing]
+    arriving_again = [h.pk for h in republishing if h.identity in arriving]
+    for start in range(0, len(pks), _CHUNK):
+        chunk = pks[start:start + _CHUNK]
+        for pk, tlp, owner, creator in TaxiiEntry.objects.filter(pk__in=chunk).values_list(
+                "pk", "tlp", "owner_organisation_id", "created_by_id"):
+            held_audience[pk] = [tlp, owner, creator, [], [], []]
+        for position, relation, column in ((3, TaxiiEntry.audience_organisations,
+                                            "organisation_id"),
+                                           (4, TaxiiEntry.audience_groups, "sharinggroup_id"),
+                                           (5, TaxiiEntry.audience_users, "user_id")):
+            for pk, target in relation.through.objects.filter(
+                    taxiientry_id__in=chunk).values_list("taxiientry_id", column):
+                held_audience[pk][position].append(target)
+    for start in range(0, len(arriving_again), _CHUNK):
+        bodies.update(TaxiiEntry.objects.filter(
+            pk__in=arriving_again[start:start + _CHUNK]).values_list("pk", "body"))
+    kept, again = [], []
+    for h in republishing:
+        tlp, owner, creator, organisations, groups, users = held_audience[h.pk]
+        same = _audience_key(Audience(tlp, owner, creator, tuple(organisations), tuple(groups),
+                                      tuple(users))) == _audience_key(
+            audience_of[(h.source, h.stix_id)])
+        if same and h.identity in arriving:
+            same = bodies[h.pk] == arriving[h.identity].body
+        (kept if same else again).append(h)
+    return kept, again
+
+
+def _audience_key(audience: Audience) -> tuple[Any, ...]:
+    """What of an audience an entry stores (who it names only when the marking names
+    anyone), in a comparable form."""
+    named = audience.tlp not in (TLP.CLEAR, TLP.GREEN)
+    return (audience.tlp, audience.owner_id, audience.created_by_id,
+            *(tuple(sorted(ids)) if named else () for ids in (
+                audience.organisation_ids, audience.group_ids, audience.user_ids)))
 
 
 def _older_versions(again: Sequence[_Held], arriving: dict[tuple[str, str, str, str], Entry],
