@@ -191,6 +191,25 @@ def _victims(errors: FieldErrors, actor: Any, given: Sequence[Mapping[str, Any]]
     return victims
 
 
+def _save_victims(victims: Sequence[Victim], report: Report) -> list[int]:
+    """Save the victims; returns the ids of those whose consent narrowed now.
+
+    Every other report naming such a victim changes too (a new `updated_at`), so that what
+    it published (its TAXII entries, its STIX and MISP exports) is made again without what
+    may no longer be disclosed of the victim."""
+    held = dict(Victim.objects.filter(pk__in=[v.pk for v in victims if v.pk])
+                .values_list("pk", "consent"))
+    for victim in victims:
+        victim.save()
+    narrowed = sorted(v.pk for v in victims if v.pk in held
+                      and _consent_width(v.consent) < _consent_width(held[v.pk]))
+    if narrowed:
+        Report.objects.filter(pk__in=Report.victims.through.objects.filter(
+            victim_id__in=narrowed).values("report_id")).exclude(pk=report.pk).update(
+            updated_at=timezone.now())
+    return narrowed
+
+
 def _consent_width(consent: str) -> int:
     return [Consent.PRIVATE, Consent.PARTNERS, Consent.PUBLIC].index(Consent(consent))
 
@@ -292,12 +311,13 @@ def create_report(*, actor: Any, data: ReportInput, organisation: Any = None) ->
         report.audience_organisations.set(audience_organisations)
         report.audience_groups.set(audience_groups)
         report.audience_users.set(list(data.audience_users))
-        for victim in victims:
-            victim.save()
+        narrowed = _save_victims(victims, report)
         report.victims.set(victims)
         _link_observables(report, canonical_observables)
         details: dict[str, Any] = {"tlp": tlp, "outcome": data.outcome,
                                    "observables": len(canonical_observables)}
+        if narrowed:
+            details["victims_narrowed"] = narrowed
         if terms and terms.agreements:
             details["agreements"] = [a.slug for a in terms.agreements]
         if override:
@@ -592,8 +612,7 @@ def update_report(*, actor: Any, report: Report, changes: Mapping[str, Any]) -> 
         for name in ("audience_organisations", "audience_groups", "audience_users"):
             if name in changes:
                 getattr(report, name).set(list(changes[name]))
-        for victim in victims:
-            victim.save()
+        narrowed = _save_victims(victims, report)
         if victims:
             report.victims.add(*victims)
         _link_observables(report, canonical)
@@ -601,6 +620,8 @@ def update_report(*, actor: Any, report: Report, changes: Mapping[str, Any]) -> 
             "changed": sorted(set(changes) - {"override_reason"}),
             "from": {k: v for k, v in before.items() if getattr(report, k) != v},
         }
+        if narrowed:
+            details["victims_narrowed"] = narrowed
         if override:
             details["override"] = override
         audit.record(actor=actor, action="report.update", target=report, details=details)

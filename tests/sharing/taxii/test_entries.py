@@ -613,3 +613,31 @@ def test_a_record_published_again_with_another_body_under_one_version_serves_the
 
     served = client.get(_objects("community", stix_id)).json()["objects"]
     assert [body["text"] for body in served] == ["as corrected"]
+
+
+def test_a_victim_whose_consent_narrows_leaves_the_collections_of_every_report_naming_them(
+        ) -> None:
+    from django.utils import timezone
+
+    from civicshield.reports.services import ReportInput, create_report
+
+    analyst = make_user(Role.ANALYST)
+    reader = _client(make_user(organisation=make_organisation()))
+
+    def report(title: str, tlp: str, consent: str) -> None:
+        create_report(actor=analyst, data=ReportInput(
+            title=title, description="A forged statement.", observed_start=timezone.now(),
+            tlp=tlp, victims=[{"kind": "official", "name": "Returning Officer Quill",
+                               "consent": consent}]))
+        sync_reports()
+
+    report("Forged statement", TLP.CLEAR, "public")
+    assert "Returning Officer Quill" in _values(reader, "public", "identity")
+
+    time.sleep(0.002)
+    report("The statement again", TLP.GREEN, "private")  # the victim now asks for privacy
+
+    assert "Returning Officer Quill" not in _values(reader, "public", "identity",
+                                                    **{"match[version]": "all"})
+    assert "Returning Officer Quill" not in reader.get(_objects("public"),
+                                                       {"match[version]": "all"}).content.decode()
