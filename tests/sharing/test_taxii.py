@@ -334,6 +334,21 @@ def test_lists_and_manifests_are_not_audited_like_the_apis_lists(
     assert _reads() == []
 
 
+def test_a_list_asked_for_by_id_audits_each_amber_object_it_serves(
+        analyst: Any, secret: str) -> None:
+    key = f"org:{analyst.organisation.pk}"
+    first, second = (make_report(tlp=TLP.AMBER, owner=analyst.organisation) for _ in range(2))
+    shared = make_report(tlp=TLP.GREEN, owner=analyst.organisation)
+    wanted = [_stix_id_of(report) for report in (first, second, shared)]
+
+    response = _client(secret).get(_objects_url(key), {"match[id]": ",".join(wanted)})
+
+    assert {body["id"] for body in response.json()["objects"]} == set(wanted[:2])
+    assert sorted((e.action, e.object_id, e.details["stix_id"]) for e in _reads()) == sorted(
+        ("report.read", str(report.pk), stix_id)
+        for report, stix_id in zip((first, second), wanted, strict=False))
+
+
 def test_an_object_that_is_not_served_is_not_audited(analyst: Any, secret: str) -> None:
     hidden = make_report(tlp=TLP.AMBER, owner=make_organisation())
     response = _client(secret).get(

@@ -341,7 +341,8 @@ def _record_read(request: HttpRequest, user: Any, rows: list[tuple[Any, ...]],
     The record logged is the one the object was published from — the report (a received
     report too), so its owner finds the read among the report's readers, else the received
     STIX object. All versions of one object come from one record: one entry per request.
-    Lists and manifests are not audited, as the API's lists are not (docs/taxii.md).
+    Lists and manifests are not audited, as the API's lists are not (docs/taxii.md),
+    except a list of objects asked for by id.
     """
     from civicshield.reports.selectors import report_if_visible
     from civicshield.sharing.models import StixObject, TaxiiEntry
@@ -400,18 +401,22 @@ def _first_of_twins(user: Any, found: Collection, rows: list[tuple[Any, ...]],
 
 def _page_of_entries(request: HttpRequest, user: Any, collection_id: str,
                      fields: tuple[str, ...], *, object_id: str | None = None,
-                     default_version: str = "last") -> Page | HttpResponse:
+                     default_version: str = "last", audit_listed: bool = False
+                     ) -> Page | HttpResponse:
     """What the object endpoints share: one page of the entries `user` may see in the
     collection that match the request's filters, as rows of (pk, date_added, *fields) and
     the `next` token — or the error to send (no such collection, unreadable, bad filter).
 
     With `object_id` (one object's content or versions) a first page with nothing on it
-    is "No such object", and the read is audited by `_record_read`.
+    is "No such object", and the read is audited by `_record_read`; with `audit_listed`,
+    so is each object a list filtered by `match[id]` serves.
     """
     found = _collection_or_404(user, collection_id)
     if isinstance(found, HttpResponse):
         return found
-    if object_id is not None:
+    # A list asked for by id (`match[id]`) is a read of those objects, audited as one is.
+    audited = audit_listed and bool(request.GET.get("match[id]"))
+    if object_id is not None or audited:
         fields = (*fields, *SOURCE_FIELDS)
     try:
         rows, next_token = _page(
@@ -421,6 +426,12 @@ def _page_of_entries(request: HttpRequest, user: Any, collection_id: str,
             lambda scanned: _first_of_twins(user, found, scanned, _added_after(request)))
     except BadFilter as problem:
         return _error(400, "Bad request", str(problem))
+    if audited and object_id is None:
+        by_id: dict[str, list[tuple[Any, ...]]] = {}
+        for row in rows:
+            by_id.setdefault(row[-2], []).append(row[:-2])
+        for stix_id, its_rows in by_id.items():
+            _record_read(request, user, its_rows, stix_id=stix_id)
     rows = [row[:-2] for row in rows]
     if object_id is not None:
         if not rows and not request.GET.get("next"):
@@ -435,7 +446,7 @@ def objects(request: HttpRequest, user: Any, collection_id: str) -> HttpResponse
         return _add_objects(request, user, collection_id)
     if (refusal := _require_get(request, "POST")) is not None:
         return refusal
-    page = _page_of_entries(request, user, collection_id, ("body",))
+    page = _page_of_entries(request, user, collection_id, ("body",), audit_listed=True)
     if isinstance(page, HttpResponse):
         return page
     rows, next_token = page
