@@ -843,3 +843,22 @@ def test_the_command_line_reimports_an_event_as_unchanged(
     assert Report.objects.count() == 1
     assert "0 reports, 1 unchanged" in outputs[1].getvalue()
     assert _last_import().surface == "cli" and len(_last_import().details["unchanged"]) == 1
+
+
+def test_attributes_the_source_flags_to_ids_become_indicators_of_the_report(
+        api_client_for: Any, vocabulary: None) -> None:
+    from civicshield.sharing.stix.export import BundleFilters, bundle_objects
+
+    analyst = make_user(Role.ANALYST)
+    event = json.loads(_versioned_event(domains=("flagged.example", "context.example"))
+                       .to_json())
+    for attribute in event["Attribute"]:
+        attribute["to_ids"] = attribute["value"] == "flagged.example"
+
+    report = import_events(actor=analyst, payload=[event]).imported[0].report
+
+    patterns = [body["pattern"] for body in bundle_objects(analyst, BundleFilters())
+                if body["type"] == "indicator"]
+    assert patterns == ["[domain-name:value = 'flagged.example']"]
+    exported = {a.value: a.to_ids for a in _event_of(api_client_for(analyst), report).attributes}
+    assert exported == {"flagged.example": True, "context.example": False}

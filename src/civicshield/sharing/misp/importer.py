@@ -144,6 +144,8 @@ class _Prepared:
     event_timestamp: datetime | None = None
     # What the event states, as `update_report` changes: for an event imported before.
     changes: dict[str, Any] = field(default_factory=dict)
+    # Observables of attributes the source flagged `to_ids`: indicators of the report.
+    indicators: list[tuple[str, str]] = field(default_factory=list)
 
 
 class _EventErrors:
@@ -430,6 +432,7 @@ def _prepare(index: int, event: Any, vocabulary: _Vocabulary, actor: Any
 
     observables: list[dict[str, str]] = []
     observable_paths: list[tuple[str, str]] = []
+    indicators: list[tuple[str, str]] = []
     victims: list[dict[str, Any]] = []
     skipped: list[SkippedAttribute] = []
     for path, attribute in _attributes(event, errors):
@@ -468,6 +471,8 @@ def _prepare(index: int, event: Any, vocabulary: _Vocabulary, actor: Any
         for observable_type, observable_value in found:
             observables.append({"type": observable_type, "value": observable_value})
             observable_paths.append((f"{path}.value", label))
+            if attribute.get("to_ids") in (True, 1, "1", "true", "True"):
+                indicators.append((observable_type, observable_value))
 
     if errors.by_field:
         return errors
@@ -494,7 +499,7 @@ def _prepare(index: int, event: Any, vocabulary: _Vocabulary, actor: Any
     status = mapping.STATUS_FROM_ANALYSIS.get(analysis if analysis is not None else 0,
                                               Status.NEW)
     return _Prepared(name, data, status, observable_paths, labels, skipped, event_uuid,
-                     event_timestamp, changes)
+                     event_timestamp, changes, indicators)
 
 
 def _description(event: Mapping[str, Any], info: str, notes: list[str],
@@ -598,6 +603,7 @@ def _store(actor: Any, prepared: _Prepared, organisation: Any
                 raise ValidationError({"uuid": [
                     "this event was being imported at the same time; import it again"]}
                 ) from None
+        _flag_indicators(actor, report, prepared.indicators)
         return ImportedEvent(prepared.name, report, prepared.labels)
 
     report = received.report
@@ -619,7 +625,31 @@ def _store(actor: Any, prepared: _Prepared, organisation: Any
                            changes=_update_changes(prepared, report))
     received.event_timestamp = prepared.event_timestamp
     received.save(update_fields=["event_timestamp", "updated_at"])
+    _flag_indicators(actor, report, prepared.indicators)
     return ImportedEvent(prepared.name, report, prepared.labels, updated=True)
+
+
+def _flag_indicators(actor: Any, report: Report, indicators: Sequence[tuple[str, str]]
+                     ) -> None:
+    """Flag the report's observables the event marked `to_ids` as indicators, as an analyst
+    does with `mark_indicator` (the report was just written, in this transaction: its new
+    version carries them). A flag is never removed by a later event: it is a judgement
+    made here, as the feed's `to_ids` is ours."""
+    from civicshield.sharing.models import ObservableIndicator
+
+    wanted = set()
+    for kind, value in indicators:
+        try:
+            wanted.add((kind, kinds.normalise(kind, value)))
+        except kinds.InvalidObservable:
+            continue  # create_report refused it already; unreachable for a stored report
+    if not wanted:
+        return
+    marked_by = actor if getattr(actor, "is_authenticated", False) else None
+    ObservableIndicator.objects.bulk_create(
+        [ObservableIndicator(report=report, observable=observable, marked_by=marked_by)
+         for observable in report.observables.all() if (observable.type, observable.value)
+         in wanted], ignore_conflicts=True)
 
 
 def import_events(*, actor: Any, payload: bytes | str | Any, organisation: Any = None,
