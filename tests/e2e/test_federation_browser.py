@@ -48,3 +48,35 @@ def test_a_coordinator_adds_edits_and_syncs_a_peer(page: Any) -> None:
     assert peer.region == "Coast and islands" and peer.has_token
     assert pending_syncs(peer.pk).count() == 1
     assert "federation.peer.update" in set(AuditEntry.objects.values_list("action", flat=True))
+
+
+def test_a_coordinator_clears_a_peers_credentials_then_retires_it(page: Any) -> None:
+    from civicshield.core.authz import OPERATOR
+    from civicshield.sharing.federation.services import create_peer
+
+    peer = create_peer(actor=OPERATOR, name="Northern region", collection_id=COLLECTION,
+                       api_root_url="https://taxii.north.example/api/",
+                       username="north.bot", token="a-secret-token-from-the-peer")
+    sign_in_with_second_factor(page, make_user(Role.COORDINATOR))
+    page.goto("/app/sharing/peers/")
+
+    page.get_by_role("button", name="Clear credentials of Northern region").click()
+    expect(page.get_by_text("The stored credentials of Northern region are removed")
+           ).to_be_visible()
+    expect(page.get_by_role("button", name="Clear credentials of Northern region")
+           ).to_have_count(0)
+
+    page.get_by_role("link", name="Retire Northern region").click()
+    expect(page.get_by_role("heading", name="Retire Northern region?")).to_be_visible()
+    page.get_by_role("button", name="Retire Northern region").click()
+    expect(page.get_by_text("Northern region is retired")).to_be_visible()
+    expect(page.get_by_role("heading", name="Retired peers")).to_be_visible()
+    expect(page.get_by_role("button", name="Sync now with Northern region")).to_have_count(0)
+    expect(page.get_by_role("link", name="Edit Northern region")).to_have_count(0)
+
+    peer.refresh_from_db()
+    assert peer.retired and not peer.active and not peer.has_credentials
+    assert pending_syncs(peer.pk).count() == 1  # queued when added; runs as a no-op
+    assert list(AuditEntry.objects.filter(action__startswith="federation.peer.")
+                .order_by("pk").values_list("action", flat=True)) == [
+        "federation.peer.add", "federation.peer.credentials_clear", "federation.peer.retire"]

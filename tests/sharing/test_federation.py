@@ -1556,3 +1556,248 @@ def test_red_defined_by_a_marking_the_importer_may_not_see_still_never_crosses(
     details = {item.stix_id: item.detail for item in result.skipped_objects}
     assert all(_left_out(result)[body["id"]] == SkipReason.INVALID for body in marked)
     assert not any("RED" in details[body["id"]] for body in marked)
+
+
+# --- Clearing a peer's credentials, retiring a peer -----------------------------------------
+
+
+def _received_report(peer: Peer, owner: Any, title: str) -> Report:
+    """A report made of an object received from `peer` (its provenance row included)."""
+    report = make_report(tlp=TLP.GREEN, owner=owner, title=title)
+    stix_id = f"report--{uuid.uuid4()}"
+    StixObject.objects.create(stix_id=stix_id, type="report", body="{}", tlp=TLP.GREEN,
+                              owner_organisation=owner, report=report)
+    ReceivedFromPeer.objects.create(peer=peer, stix_id=stix_id, version="")
+    return report
+
+
+def test_clearing_a_peers_credentials_removes_its_username_and_token_and_audits_no_secret(
+        client_for: Any, owner: Any) -> None:
+    from civicshield.sharing.federation.client import PeerClient
+
+    peer = create_peer(actor=OPERATOR, name="north", api_root_url=NORTH,
+                       collection_id=COMMUNITY, token="stored-token-value",
+                       username="north.bot", organisation=owner)
+    bare = create_peer(actor=OPERATOR, name="south", api_root_url=NORTH,
+                       collection_id=COMMUNITY, organisation=owner)
+    client = client_for(make_user(Role.COORDINATOR))
+    listing = client.get("/app/sharing/peers/").content.decode()
+    assert f'action="/app/sharing/peers/{peer.pk}/clear-credentials/"' in listing
+    assert f'action="/app/sharing/peers/{bare.pk}/clear-credentials/"' not in listing
+
+    response = client.post(f"/app/sharing/peers/{peer.pk}/clear-credentials/", follow=True)
+
+    assert response.redirect_chain == [("/app/sharing/peers/", 302)]
+    assert "stored credentials of north are removed" in response.content.decode()
+    peer.refresh_from_db()
+    assert peer.username == "" and peer.token_sealed == "" and not peer.has_credentials
+    assert (peer.api_root_url, peer.active) == (NORTH, True)  # nothing else changes
+    session = PeerClient(peer).session
+    assert session.auth is None and "Authorization" not in session.headers
+    [entry] = AuditEntry.objects.filter(action="federation.peer.credentials_clear")
+    assert entry.details == {"cleared": ["username", "token"]}
+    assert entry.object_id == str(peer.pk) and entry.surface == "ui"
+    assert "stored-token-value" not in json.dumps(list(
+        AuditEntry.objects.values_list("details", flat=True)))
+    assert "north.bot" not in json.dumps(entry.details)
+    assert f"/app/sharing/peers/{peer.pk}/clear-credentials/" not in client.get(
+        "/app/sharing/peers/").content.decode()
+
+    # Nothing stored: nothing written, nothing audited.
+    again = client.post(f"/app/sharing/peers/{peer.pk}/clear-credentials/", follow=True)
+    assert "north had no stored credentials" in again.content.decode()
+    assert AuditEntry.objects.filter(action="federation.peer.credentials_clear").count() == 1
+
+    # New ones can be entered on the form again.
+    client.post(f"/app/sharing/peers/{peer.pk}/edit/", _edit_form(peer, token="new-token"))
+    peer.refresh_from_db()
+    assert unseal(peer.token_sealed) == "new-token"
+
+
+def test_retiring_a_peer_keeps_it_listed_as_retired_with_the_provenance_of_what_it_sent(
+        client_for: Any, owner: Any) -> None:
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+    from django.db.models import ProtectedError
+
+    peer = create_peer(actor=OPERATOR, name="peer-south", api_root_url=NORTH,
+                       collection_id=COMMUNITY, token="stored-token-value",
+                       username="south.bot", direction="both", widest_tlp=TLP.AMBER,
+                       organisation=owner, region="South coast",
+                       amber_group=make_group(owner, slug="south-partners"))
+    received = _received_report(peer, owner, "Received before retirement")
+    client = client_for(make_user(Role.COORDINATOR))
+    assert f'href="/app/sharing/peers/{peer.pk}/retire/"' in client.get(
+        "/app/sharing/peers/").content.decode()
+
+    confirm = client.get(f"/app/sharing/peers/{peer.pk}/retire/")
+    assert confirm.status_code == 200
+    assert "the 1 object received from it keeps saying where it came from" in \
+        confirm.content.decode()
+    peer.refresh_from_db()
+    assert peer.retired_at is None  # a GET asks, it does not retire
+    response = client.post(f"/app/sharing/peers/{peer.pk}/retire/", follow=True)
+
+    assert response.redirect_chain == [("/app/sharing/peers/", 302)]
+    peer.refresh_from_db()
+    assert peer.retired and not peer.active
+    assert (peer.username, peer.token_sealed, peer.amber_group_id) == ("", "", None)
+    assert ReceivedFromPeer.objects.filter(peer=peer).count() == 1  # provenance kept
+    report_page = client.get(f"/app/reports/{received.pk}/").content.decode()
+    assert "federation peer peer-south (South coast)" in report_page
+    [entry] = AuditEntry.objects.filter(action="federation.peer.retire")
+    assert entry.object_id == str(peer.pk) and entry.surface == "ui"
+    assert entry.details["received_kept"] == 1 and entry.details["credentials_cleared"]
+    assert "stored-token-value" not in json.dumps(entry.details)
+
+    # Listed as retired, with none of the actions of a peer in use.
+    listing = response.content.decode()
+    assert "is retired" in listing and "Retired peers" in listing
+    for action in ("edit", "sync", "clear-credentials", "retire"):
+        assert f"/app/sharing/peers/{peer.pk}/{action}/" not in listing, action
+    detail = client.get(f"/app/sharing/peers/{peer.pk}/").content.decode()
+    assert "Retired on" in detail and f"/app/sharing/peers/{peer.pk}/edit/" not in detail
+
+    # A retired peer stays retired: not edited, not synced, not retired twice.
+    edit = client.get(f"/app/sharing/peers/{peer.pk}/edit/", follow=True)
+    assert edit.redirect_chain == [(f"/app/sharing/peers/{peer.pk}/", 302)]
+    refused = client.post(f"/app/sharing/peers/{peer.pk}/edit/", _edit_form(peer), follow=True)
+    assert "is retired" in refused.content.decode()
+    assert "is retired" in client.post(f"/app/sharing/peers/{peer.pk}/sync/",
+                                       follow=True).content.decode()
+    assert "already retired" in client.post(f"/app/sharing/peers/{peer.pk}/retire/",
+                                            follow=True).content.decode()
+    peer.refresh_from_db()
+    assert peer.retired and not peer.active
+    assert len(_waiting(peer)) == 1  # queued at registration, runs as a no-op; none added
+    assert not AuditEntry.objects.filter(action__in=[
+        "federation.peer.update", "federation.peer.sync_request"]).exists()
+    assert AuditEntry.objects.filter(action="federation.peer.retire").count() == 1
+
+    # Its name stays taken, and the database keeps the rules whoever writes.
+    with pytest.raises(ValidationError) as taken:
+        create_peer(actor=OPERATOR, name="peer-south", api_root_url=NORTH,
+                    collection_id=COMMUNITY, organisation=owner)
+    assert "retired peer has this name" in str(taken.value.message_dict["name"])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Peer.objects.filter(pk=peer.pk).update(active=True)
+    with pytest.raises(ProtectedError):
+        peer.delete()
+
+
+def test_a_retired_peer_is_never_contacted_and_its_scheduled_sync_ends_its_chain(
+        owner: Any) -> None:
+    from civicshield.sharing.federation import services
+    from civicshield.sharing.federation.services import FederationError, retire_peer
+    from civicshield.sharing.federation.tasks import ensure_scheduled
+
+    peer = create_peer(actor=OPERATOR, name="leaving", api_root_url=_dead_url(),
+                       collection_id=COMMUNITY, direction="both", organisation=owner)
+    [pending] = _waiting(peer)
+
+    retire_peer(actor=OPERATOR, peer_id=peer.pk)
+    _run_worker()
+
+    pending.refresh_from_db()
+    assert pending.status == "SUCCESSFUL" and pending.return_value == []
+    assert _waiting(peer) == [] and ensure_scheduled() == 0
+    peer.refresh_from_db()
+    assert peer.last_error == "" and peer.consecutive_failures == 0  # never contacted
+    for sync in (services.pull_from_peer, services.push_to_peer, services.sync_peer):
+        with pytest.raises(FederationError):
+            sync(peer.pk, backoff=0)
+    assert not AuditEntry.objects.filter(
+        action__in=["federation.pull", "federation.push"]).exists()
+
+
+def test_a_pull_running_when_its_peer_is_retired_stops_at_its_next_page(owner: Any) -> None:
+    from civicshield.sharing.federation import services
+    from civicshield.sharing.federation.services import FederationError, SyncResult
+
+    peer = create_peer(actor=OPERATOR, name="peer-leaving", api_root_url=NORTH,
+                       collection_id=COMMUNITY, direction="pull", organisation=owner)
+    running = Peer.objects.get(pk=peer.pk)  # what a sync in progress holds
+    services.retire_peer(actor=OPERATOR, peer_id=peer.pk)
+
+    page = _report_bundle(TLP.GREEN, "After retirement")["objects"]
+    with pytest.raises(FederationError):
+        services._import_page(running, page, "2025-03-01T10:00:00.000000Z",
+                              SyncResult(peer=running.name, direction="pull"))
+
+    assert not StixObject.objects.exists()
+    peer.refresh_from_db()
+    assert peer.pull_cursor == ""
+
+
+def test_only_peer_managers_may_clear_a_peers_credentials_or_retire_it(
+        client_for: Any, owner: Any) -> None:
+    from django.test import Client
+
+    from civicshield.core.errors import PermissionDenied
+    from civicshield.sharing.federation.services import clear_peer_credentials, retire_peer
+
+    peer = create_peer(actor=OPERATOR, name="north", api_root_url=NORTH,
+                       collection_id=COMMUNITY, token="stored-token-value",
+                       username="north.bot", organisation=owner)
+    clear = f"/app/sharing/peers/{peer.pk}/clear-credentials/"
+    retire = f"/app/sharing/peers/{peer.pk}/retire/"
+
+    anonymous = Client()
+    assert anonymous.get(retire)["Location"].startswith("/accounts/login/")
+    assert anonymous.post(retire)["Location"].startswith("/accounts/login/")
+    assert anonymous.post(clear)["Location"].startswith("/accounts/login/")
+    for role in (Role.ANALYST, Role.CONTRIBUTOR, Role.VIEWER, Role.PANEL):
+        # Signed in without the right, in the coordinating organisation or elsewhere.
+        for organisation in (owner, None):
+            client = client_for(make_user(role, organisation=organisation))
+            assert client.get(retire).status_code == 403
+            assert client.post(retire).status_code == 403
+            assert client.post(clear).status_code == 403
+    analyst = make_user(Role.ANALYST, organisation=owner)
+    with pytest.raises(PermissionDenied):
+        clear_peer_credentials(actor=analyst, peer_id=peer.pk)
+    with pytest.raises(PermissionDenied):
+        retire_peer(actor=analyst, peer_id=peer.pk)
+
+    # A coordinator's session without the form's CSRF token is refused too.
+    coordinator = client_for(make_user(Role.COORDINATOR))
+    forged = Client(enforce_csrf_checks=True)
+    forged.cookies = coordinator.cookies
+    assert forged.post(clear).status_code == 403
+    assert forged.post(retire).status_code == 403
+
+    peer.refresh_from_db()
+    assert not peer.retired and peer.active and peer.username == "north.bot"
+    assert unseal(peer.token_sealed) == "stored-token-value"
+    assert not AuditEntry.objects.filter(action__in=[
+        "federation.peer.credentials_clear", "federation.peer.retire"]).exists()
+
+    assert coordinator.post("/app/sharing/peers/999999/clear-credentials/").status_code == 404
+    assert coordinator.post("/app/sharing/peers/999999/retire/").status_code == 404
+    assert coordinator.get("/app/sharing/peers/999999/retire/").status_code == 404
+    assert coordinator.get(clear).status_code == 405  # a GET never clears anything
+
+
+def test_after_a_report_changes_only_its_new_version_is_pushed_again(owner: Any) -> None:
+    from civicshield.reports.models import Observable, ReportObservable
+    from civicshield.reports.services import update_report
+    from civicshield.sharing.federation.services import pushable
+    from civicshield.sharing.stix.publish import sync_reports
+
+    report = make_report(tlp=TLP.GREEN, owner=owner, title="Pushed once")
+    ReportObservable.objects.create(
+        report=report, observable=Observable.objects.create(type="domain",
+                                                            value="pushed-once.example"))
+    sync_reports()
+    target = create_peer(actor=OPERATOR, name="peer-changes", api_root_url=NORTH,
+                         collection_id=COMMUNITY, direction="push", organisation=owner,
+                         active=False)
+    first, cursor = pushable(target, after=0)
+    assert "pushed-once.example" in json.dumps(first)
+
+    update_report(actor=OPERATOR, report=report, changes={"title": "Pushed once, edited"})
+    sync_reports()
+    again, _cursor = pushable(target, after=cursor)
+
+    assert [(body["type"], body.get("name")) for body in again] == [
+        ("report", "Pushed once, edited")]

@@ -21,4 +21,7 @@ urlpatterns = [
     path("peers/<int:peer_id>/", federation_views.peer_detail, name="peer"),
     path("peers/<int:peer_id>/edit/", federation_views.peer_edit, name="edit_peer"),
     path("peers/<int:peer_id>/sync/", federation_views.peer_sync, name="sync_peer"),
+    path("peers/<int:peer_id>/clear-credentials/", federation_views.peer_clear_credentials,
+         name="clear_peer_credentials"),
+    path("peers/<int:peer_id>/retire/", federation_views.peer_retire, name="retire_peer"),
 ]

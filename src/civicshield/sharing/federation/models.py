@@ -21,7 +21,9 @@ class Peer(models.Model):
     """Another Civic Shield (or any TAXII 2.1 server) that we exchange with.
 
     Only registered, active peers are ever contacted: no URL from a request is fetched.
-    The token is stored sealed (`federation.secrets`) and never shown back.
+    The token is stored sealed (`federation.secrets`) and never shown back. A retired peer
+    (`retired_at`) is inactive for good: kept, not deleted, so that what it sent keeps its
+    provenance (`ReceivedFromPeer`).
     """
 
     name = models.CharField(max_length=120, unique=True)
@@ -49,6 +51,8 @@ class Peer(models.Model):
         related_name="+", help_text=_("AMBER that its originators here address to this "
                                       "sharing group is also pushed to the peer."))
     active = models.BooleanField(default=True)
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False, help_text=_(
+        "When the peer was retired: never contacted again, kept for provenance."))
     pull_cursor = models.CharField(max_length=40, blank=True, help_text=_(
         "The last `date_added` of the peer's collection imported (TAXII added_after)."))
     push_cursor = models.BigIntegerField(default=0, help_text=_(
@@ -63,6 +67,9 @@ class Peer(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = _("federation peer")
+        constraints = [models.CheckConstraint(
+            condition=models.Q(retired_at__isnull=True) | models.Q(active=False),
+            name="retired_peer_is_inactive")]
 
     def __str__(self) -> str:
         return self.name
@@ -80,6 +87,14 @@ class Peer(models.Model):
         return bool(self.token_sealed)
 
     @property
+    def has_credentials(self) -> bool:
+        return bool(self.token_sealed or self.username)
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
+
+    @property
     def last_sync_at(self) -> object:
         moments = [m for m in (self.last_pull_at, self.last_push_at) if m]
         return max(moments) if moments else None
@@ -88,9 +103,10 @@ class Peer(models.Model):
 class ReceivedFromPeer(models.Model):
     """Provenance: this STIX object (and the report made of it) was received from `peer`.
 
-    Used to say "received from peer X" and to never send the object back to X."""
+    Used to say "received from peer X" and to never send the object back to X. A peer that
+    sent something cannot be deleted (PROTECT): it is retired instead."""
 
-    peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="received")
+    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="received")
     stix_id = models.CharField(max_length=300)
     version = models.CharField(max_length=40, blank=True)
     received_in = models.ForeignKey("sharing.StixImport", null=True, blank=True,

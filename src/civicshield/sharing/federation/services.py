@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from civicshield.core import access, audit, authz
 from civicshield.core.errors import NotFound
@@ -150,6 +151,9 @@ def _within(tlp: str | None, widest: str) -> bool:
 
 # --- Registry -----------------------------------------------------------------------
 
+RETIRED = _lazy("This peer is retired: it is never contacted again and cannot be changed. "
+                "Register a new peer (under another name) to exchange with it again.")
+
 
 def _check_peer(*, name: str, api_root_url: str, collection_id: str, direction: str,
                 widest_tlp: str, amber_group: Any = None, peer_id: int | None = None) -> str:
@@ -183,7 +187,12 @@ def _check_peer(*, name: str, api_root_url: str, collection_id: str, direction: 
     elif amber_group is not None and width(widest_tlp) > width(TLP.AMBER):
         errors["amber_group"] = _("AMBER is pushed only to a peer whose widest TLP is "
                                   "AMBER (or narrower).")
-    if Peer.objects.filter(name=name).exclude(pk=peer_id).exists():
+    namesakes = list(Peer.objects.filter(name=name).exclude(pk=peer_id)
+                     .values_list("retired_at", flat=True)[:1])
+    if namesakes and namesakes[0] is not None:
+        errors["name"] = _("A retired peer has this name (it is kept for the provenance of "
+                           "what it sent): choose another.")
+    elif namesakes:
         errors["name"] = _("A peer with this name exists.")
     if errors:
         raise ValidationError(errors)
@@ -222,8 +231,9 @@ def update_peer(*, actor: Any, peer_id: int, name: str, api_root_url: str,
     """Change a peer's registration. A blank `token` keeps the stored one; a new one is
     sealed. A new address or collection is another source and destination, so both
     cursors restart (re-reading and resending are idempotent). Re-activating queues a sync
-    (`tasks.ensure_scheduled`); deactivating lets the pending one run as a no-op.
-    Raises PermissionDenied, NotFound, ValidationError."""
+    (`tasks.ensure_scheduled`); deactivating lets the pending one run as a no-op. A retired
+    peer cannot be changed (ValidationError). Raises PermissionDenied, NotFound,
+    ValidationError."""
     authz.require(actor, "sharing_group:manage")
     collection_id = _check_peer(name=name, api_root_url=api_root_url,
                                 collection_id=collection_id, direction=direction,
@@ -233,6 +243,8 @@ def update_peer(*, actor: Any, peer_id: int, name: str, api_root_url: str,
         peer = Peer.objects.select_for_update().filter(pk=peer_id).first()
         if peer is None:
             raise NotFound("peer")
+        if peer.retired:
+            raise ValidationError(RETIRED)
         values = {"name": name, "region": region, "api_root_url": api_root_url,
                   "collection_id": collection_id, "username": username,
                   "direction": direction, "widest_tlp": widest_tlp, "active": active,
@@ -273,6 +285,8 @@ def request_sync(*, actor: Any, peer_id: int) -> bool:
         peer = Peer.objects.select_for_update().filter(pk=peer_id).first()
         if peer is None:
             raise NotFound("peer")
+        if peer.retired:
+            raise ValidationError(RETIRED)
         if not peer.active:
             raise ValidationError({"active": _(
                 "This peer is inactive and is never contacted: activate it first.")})
@@ -280,6 +294,56 @@ def request_sync(*, actor: Any, peer_id: int) -> bool:
         audit.record(actor=actor, action="federation.peer.sync_request", target=peer,
                      details={"queued": queued})
     return queued
+
+
+def clear_peer_credentials(*, actor: Any, peer_id: int) -> bool:
+    """Remove the peer's stored username and sealed token, so that it is contacted with no
+    credentials until new ones are entered on its form. Returns False, writing and auditing
+    nothing, when none were stored. A sync already running finishes with the credentials it
+    started with. Raises PermissionDenied, NotFound."""
+    authz.require(actor, "sharing_group:manage")
+    with transaction.atomic():
+        peer = Peer.objects.select_for_update().filter(pk=peer_id).first()
+        if peer is None:
+            raise NotFound("peer")
+        cleared = [name for name, stored in (("username", peer.username),
+                                             ("token", peer.token_sealed)) if stored]
+        if not cleared:
+            return False
+        peer.username, peer.token_sealed = "", ""
+        peer.save(update_fields=["username", "token_sealed"])
+        # The names of what was cleared, never the values.
+        audit.record(actor=actor, action="federation.peer.credentials_clear", target=peer,
+                     details={"cleared": cleared})
+    return True
+
+
+def retire_peer(*, actor: Any, peer_id: int) -> Peer:
+    """Retire a peer for good: it is never contacted again (no pull, no push; its pending
+    sync runs as a no-op and schedules nothing, a running one stops at its next page), its
+    credentials and AMBER group are cleared, and it stays listed as retired. The row is
+    kept, not deleted: the provenance of what it sent (`ReceivedFromPeer`, "Received from"
+    on a report) still points at it. Raises PermissionDenied, NotFound, ValidationError
+    (already retired)."""
+    authz.require(actor, "sharing_group:manage")
+    with transaction.atomic():
+        peer = Peer.objects.select_for_update().filter(pk=peer_id).first()
+        if peer is None:
+            raise NotFound("peer")
+        if peer.retired:
+            raise ValidationError(_("This peer is already retired."))
+        details = {"was_active": peer.active, "amber_group": peer.amber_group_id,
+                   "credentials_cleared": peer.has_credentials,
+                   "received_kept": peer.received.count()}
+        peer.retired_at, peer.active = timezone.now(), False
+        # Nothing is pushed to it any more, so its group no longer counts as a reader
+        # (`access.seen_by_no_one_else`); and a secret kept for no use is a liability.
+        peer.amber_group, peer.username, peer.token_sealed = None, "", ""
+        peer.save(update_fields=["retired_at", "active", "amber_group", "username",
+                                 "token_sealed"])
+        audit.record(actor=actor, action="federation.peer.retire", target=peer,
+                     details=details)
+    return peer
 
 
 def _retrying(call: Callable[[], Any], *, attempts: int, backoff: float,
@@ -336,7 +400,7 @@ def _run_sync(peer: Peer, result: SyncResult, work: Callable[[], None], *, actor
 
 
 def _active_peer(peer_id: int) -> Peer:
-    peer = Peer.objects.filter(pk=peer_id, active=True).first()
+    peer = Peer.objects.filter(pk=peer_id, active=True, retired_at__isnull=True).first()
     if peer is None:
         raise FederationError(f"no active peer {peer_id}")
     return peer

@@ -5,8 +5,8 @@
 minutes, at most 6 hours) when the peer was unavailable. So each active peer has one
 pending sync, a chain that needs no cron. `ensure_scheduled()` starts the chain for every
 active peer that has no pending sync; the worker calls it when it starts, the peer services
-when a peer is added or re-activated. A deactivated peer's pending sync runs as a no-op and
-ends its chain.
+when a peer is added or re-activated. A deactivated or retired peer's pending sync runs as
+a no-op and ends its chain.
 
 Pending syncs can only be seen on the database backend (`django_tasks_db`, the default):
 there at most one waits per peer. Elsewhere only outage retries are chained; run
@@ -43,9 +43,9 @@ def sync_peer_task(peer_id: int, pull: bool = True, push: bool = True) -> list[d
     from civicshield.sharing.federation.client import PeerUnavailable
     from civicshield.sharing.federation.models import Peer
 
-    peer = Peer.objects.filter(pk=peer_id, active=True).first()
+    peer = Peer.objects.filter(pk=peer_id, active=True, retired_at__isnull=True).first()
     if peer is None:
-        return []  # deactivated or removed since it was queued: nothing to do, no next run
+        return []  # deactivated or retired since it was queued: nothing to do, no next run
     delay, outage = sync_interval(), False
     try:
         results = services.sync_peer(peer_id, pull=pull, push=push)
@@ -88,7 +88,8 @@ def _lock_active_peer(peer_id: int) -> bool:
     no two pending syncs are created for a peer (SQLite: writers queue at BEGIN anyway)."""
     from civicshield.sharing.federation.models import Peer
 
-    return bool(list(Peer.objects.select_for_update().filter(pk=peer_id, active=True)
+    return bool(list(Peer.objects.select_for_update()
+                     .filter(pk=peer_id, active=True, retired_at__isnull=True)
                      .values_list("pk", flat=True)))
 
 
@@ -124,7 +125,7 @@ def ensure_scheduled(peer_ids: list[int] | None = None) -> int:
 
     if not _tracks_pending():
         return 0
-    peers = Peer.objects.filter(active=True)
+    peers = Peer.objects.filter(active=True, retired_at__isnull=True)
     if peer_ids is not None:
         peers = peers.filter(pk__in=peer_ids)
     return sum(_schedule(peer_id, delay=timedelta(0))

@@ -1,5 +1,6 @@
-"""The peers page of the workspace (coordinator): list, add, edit, sync now; last sync and
-last error. Thin: the services write (one transaction, one audit entry each)."""
+"""The peers page of the workspace (coordinator): list, add, edit, sync now, clear the stored
+credentials, retire; last sync and last error. Thin: the services write (one transaction,
+one audit entry each)."""
 
 from __future__ import annotations
 
@@ -84,8 +85,10 @@ def _peer_or_404(peer_id: int) -> Peer:
 @require_GET
 def peer_list(request: HttpRequest) -> HttpResponse:
     _require(request)
-    peers = Peer.objects.select_related("amber_group")
-    return render(request, "sharing/peers.html", {"peers": peers})
+    peers = list(Peer.objects.select_related("amber_group"))
+    return render(request, "sharing/peers.html", {
+        "peers": [peer for peer in peers if not peer.retired],
+        "retired": [peer for peer in peers if peer.retired]})
 
 
 @login_required
@@ -119,6 +122,9 @@ def peer_create(request: HttpRequest) -> HttpResponse:
 def peer_edit(request: HttpRequest, peer_id: int) -> HttpResponse:
     _require(request)
     peer = _peer_or_404(peer_id)
+    if peer.retired:
+        messages.error(request, str(services.RETIRED))
+        return redirect("sharing:peer", peer_id=peer.pk)
     form = PeerEditForm(request.POST if request.method == "POST" else None,
                         initial=PeerEditForm.initial_for(peer), user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -155,3 +161,45 @@ def peer_sync(request: HttpRequest, peer_id: int) -> HttpResponse:
             messages.info(request, _("A sync with %(peer)s was already queued.")
                           % {"peer": peer.name})
     return redirect("sharing:peers")
+
+
+@login_required
+@require_POST
+def peer_clear_credentials(request: HttpRequest, peer_id: int) -> HttpResponse:
+    _require(request)
+    peer = _peer_or_404(peer_id)
+    try:
+        cleared = services.clear_peer_credentials(actor=request.user, peer_id=peer.pk)
+    except NotFound:
+        raise Http404(_("No such peer.")) from None
+    if cleared:
+        messages.success(request, _("The stored credentials of %(peer)s are removed: it is "
+                                    "contacted with none until new ones are entered.")
+                         % {"peer": peer.name})
+    else:
+        messages.info(request, _("%(peer)s had no stored credentials.") % {"peer": peer.name})
+    return redirect("sharing:peers")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def peer_retire(request: HttpRequest, peer_id: int) -> HttpResponse:
+    """GET asks for confirmation (retiring cannot be undone); POST retires."""
+    _require(request)
+    peer = _peer_or_404(peer_id)
+    if request.method == "POST":
+        try:
+            services.retire_peer(actor=request.user, peer_id=peer.pk)
+        except NotFound:
+            raise Http404(_("No such peer.")) from None
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("%(peer)s is retired: it will not be contacted again.")
+                             % {"peer": peer.name})
+        return redirect("sharing:peers")
+    if peer.retired:
+        messages.info(request, _("This peer is already retired."))
+        return redirect("sharing:peer", peer_id=peer.pk)
+    return render(request, "sharing/peer_retire.html",
+                  {"peer": peer, "received": peer.received.count()})
