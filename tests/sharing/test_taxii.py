@@ -18,6 +18,8 @@ from civicshield.core.choices import Role
 from civicshield.core.markings import TLP
 from civicshield.core.models import AuditEntry
 from civicshield.core.services import issue_token
+from civicshield.reports.choices import ObservableType
+from civicshield.reports.models import Observable, ReportObservable
 from civicshield.sharing.models import StixObject, TaxiiEntry
 from civicshield.sharing.stix.ids import collection_id
 from civicshield.sharing.stix.import_ import import_stix
@@ -334,19 +336,58 @@ def test_lists_and_manifests_are_not_audited_like_the_apis_lists(
     assert _reads() == []
 
 
-def test_a_list_asked_for_by_id_audits_each_amber_object_it_serves(
+def test_a_list_asked_for_by_id_audits_each_amber_record_it_serves_once(
         analyst: Any, secret: str) -> None:
     key = f"org:{analyst.organisation.pk}"
     first, second = (make_report(tlp=TLP.AMBER, owner=analyst.organisation) for _ in range(2))
-    shared = make_report(tlp=TLP.GREEN, owner=analyst.organisation)
-    wanted = [_stix_id_of(report) for report in (first, second, shared)]
+    for number in range(3):
+        ReportObservable.objects.create(report=first, observable=Observable.objects.create(
+            type=ObservableType.DOMAIN, value=f"listed-{number}.example"))
+    sync_reports()
+    ids_of = {report.pk: sorted(TaxiiEntry.objects.filter(source_report=report).values_list(
+        "stix_id", flat=True)) for report in (first, second)}
+    # Twice the same id and an empty value, as a client may send them.
+    query = "&".join(f"match[id]={stix_id}" for ids in ids_of.values() for stix_id in ids)
+    response = _client(secret).get(f"{_objects_url(key)}?{query}&match[id]={ids_of[first.pk][0]}"
+                                   "&match[id]=")
 
-    response = _client(secret).get(_objects_url(key), {"match[id]": ",".join(wanted)})
+    assert {body["id"] for body in response.json()["objects"]} == {
+        stix_id for ids in ids_of.values() for stix_id in ids}
+    reads = {(entry.action, int(entry.object_id)): entry.details["stix_ids"]
+             for entry in _reads()}
+    # The organisation identity is a shared object: its read is the first report's.
+    assert sorted(reads) == [("report.read", first.pk), ("report.read", second.pk)]
+    assert {stix_id for ids in reads.values() for stix_id in ids} == {
+        stix_id for ids in ids_of.values() for stix_id in ids}
 
-    assert {body["id"] for body in response.json()["objects"]} == set(wanted[:2])
-    assert sorted((e.action, e.object_id, e.details["stix_id"]) for e in _reads()) == sorted(
-        ("report.read", str(report.pk), stix_id)
-        for report, stix_id in zip((first, second), wanted, strict=False))
+
+def test_a_list_asked_for_by_nothing_but_separators_is_not_audited(
+        analyst: Any, secret: str) -> None:
+    make_report(tlp=TLP.AMBER, owner=analyst.organisation)
+    sync_reports()
+
+    listed = _client(secret).get(_objects_url(f"org:{analyst.organisation.pk}"),
+                                 {"match[id]": ","})
+
+    assert listed.status_code == 200 and _reads() == []
+
+
+def test_auditing_a_list_asked_for_by_id_costs_queries_per_page_not_per_object(
+        analyst: Any, secret: str) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    key = f"org:{analyst.organisation.pk}"
+    client = _client(secret)
+
+    def queries_for(reports: int) -> int:
+        ids = [_stix_id_of(make_report(tlp=TLP.AMBER, owner=analyst.organisation))
+               for _ in range(reports)]
+        with CaptureQueriesContext(connection) as queries:
+            client.get(_objects_url(key), {"match[id]": ",".join(ids)})
+        return len(queries) - reports  # one audit entry per report read is the point
+
+    assert queries_for(20) <= queries_for(2) + 2
 
 
 def test_an_object_that_is_not_served_is_not_audited(analyst: Any, secret: str) -> None:

@@ -18,6 +18,7 @@ The rules, for a record with marking `tlp`, owner organisation O and creator C:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -164,12 +165,21 @@ def record_read(viewer: Any, record: Any, *, action: str = "read",
                 details: dict[str, Any] | None = None) -> None:
     """Write the read of an AMBER, AMBER+STRICT or RED record to the audit log (with
     `details`, e.g. the STIX id a TAXII client asked for)."""
-    if getattr(record, "tlp", None) not in AUDITED_READ_MARKINGS:
-        return
+    record_reads(viewer, [(record, details or {})], action=action)
+
+
+def record_reads(viewer: Any, reads: Iterable[tuple[Any, dict[str, Any]]], *,
+                 action: str = "read") -> None:
+    """`record_read` of many (record, details) pairs, in one transaction."""
     user = viewer if getattr(viewer, "is_authenticated", False) else None
+    audited = [(record, details) for record, details in reads
+               if getattr(record, "tlp", None) in AUDITED_READ_MARKINGS]
+    if not audited:
+        return
     with transaction.atomic():
-        audit.record(actor=user, action=f"{record._meta.model_name}.{action}", target=record,
-                     details={**(details or {}), "tlp": record.tlp})
+        for record, details in audited:
+            audit.record(actor=user, action=f"{record._meta.model_name}.{action}",
+                         target=record, details={**details, "tlp": record.tlp})
 
 
 def may_see_recipients(viewer: Any, record: Any) -> bool:

@@ -368,6 +368,50 @@ def _record_read(request: HttpRequest, user: Any, rows: list[tuple[Any, ...]],
                        details={"stix_id": stix_id})
 
 
+def _record_listed_reads(request: HttpRequest, user: Any, rows: list[tuple[Any, ...]]
+                         ) -> None:
+    """Audit what a list asked for by id serves, as `_record_read` audits one object: one
+    entry per record read (the report, else the received object, else a sender's copy),
+    naming the STIX ids served of it. Rows end in (*SOURCE_FIELDS, stix_id, version). The
+    records are looked up in one query per kind, whatever the page's size."""
+    from civicshield.reports.models import Report
+    from civicshield.sharing.models import StixObject, TaxiiEntry
+
+    if request.method != "GET":
+        return
+    audited = [row for row in rows if row[-6] in access.AUDITED_READ_MARKINGS]
+    if not audited:
+        return
+    object_ids = {row[-4] for row in audited if row[-4] is not None
+                  and not row[-3].startswith("copy:")}
+    objects = {item.pk: item for item in access.visible_to(
+        user, StixObject.objects.filter(pk__in=object_ids))}
+    report_ids = {row[-5] for row in audited if row[-5] is not None} | {
+        item.report_id for item in objects.values() if item.report_id is not None}
+    reports = {item.pk: item for item in access.visible_to(
+        user, Report.objects.filter(pk__in=report_ids))}
+    read: dict[tuple[str, int], tuple[Any, set[str]]] = {}
+    fallback: list[int] = []
+    for row in audited:
+        entry_id, report_id, object_id, source, stix_id = row[0], *row[-5:-1]
+        record: Any = None
+        if not source.startswith("copy:"):
+            found = objects.get(object_id) if object_id is not None else None
+            if found is not None and found.report_id is not None:
+                report_id = found.report_id
+            record = reports.get(report_id) if report_id is not None else None
+            record = record or found
+        if record is None:
+            fallback.append(entry_id)  # a sender's copy, or a record changed since
+            continue
+        key = (record._meta.label_lower, record.pk)
+        read.setdefault(key, (record, set()))[1].add(stix_id)
+    for entry in TaxiiEntry.objects.filter(pk__in=fallback):
+        read[(entry._meta.label_lower, entry.pk)] = (entry, {entry.stix_id})
+    access.record_reads(user, [(record, {"stix_ids": sorted(stix_ids)})
+                               for record, stix_ids in read.values()])
+
+
 def _first_of_twins(user: Any, found: Collection, rows: list[tuple[Any, ...]],
                     added_after: datetime | None) -> list[tuple[Any, ...]]:
     """`rows` (ending in stix_id, version) less those another entry of the same version,
@@ -415,7 +459,7 @@ def _page_of_entries(request: HttpRequest, user: Any, collection_id: str,
     if isinstance(found, HttpResponse):
         return found
     # A list asked for by id (`match[id]`) is a read of those objects, audited as one is.
-    audited = audit_listed and bool(request.GET.get("match[id]"))
+    audited = audit_listed and bool(_listed(request, "match[id]"))
     if object_id is not None or audited:
         fields = (*fields, *SOURCE_FIELDS)
     try:
@@ -427,11 +471,7 @@ def _page_of_entries(request: HttpRequest, user: Any, collection_id: str,
     except BadFilter as problem:
         return _error(400, "Bad request", str(problem))
     if audited and object_id is None:
-        by_id: dict[str, list[tuple[Any, ...]]] = {}
-        for row in rows:
-            by_id.setdefault(row[-2], []).append(row[:-2])
-        for stix_id, its_rows in by_id.items():
-            _record_read(request, user, its_rows, stix_id=stix_id)
+        _record_listed_reads(request, user, rows)
     rows = [row[:-2] for row in rows]
     if object_id is not None:
         if not rows and not request.GET.get("next"):
