@@ -641,3 +641,32 @@ def test_a_victim_whose_consent_narrows_leaves_the_collections_of_every_report_n
                                                     **{"match[version]": "all"})
     assert "Returning Officer Quill" not in reader.get(_objects("public"),
                                                        {"match[version]": "all"}).content.decode()
+
+
+def test_a_report_widened_to_another_organisation_brings_it_every_version() -> None:
+    owner, first, second = make_organisation(), make_organisation(), make_organisation()
+    report = make_report(tlp=TLP.AMBER, owner=owner, organisations=[first], title="v1")
+    sync_reports()
+    _change(report, title="v2")
+
+    report.audience_organisations.set([first, second])
+    _change(report, title="v3")
+
+    reader = _client(make_user(organisation=second))
+    assert _titles(reader, f"org:{second.pk}", **{"match[version]": "all"}) == [
+        "v1", "v2", "v3"]
+    assert _titles(reader, f"org:{second.pk}") == ["v3"]
+
+
+def test_versions_arriving_together_are_dated_oldest_first() -> None:
+    holder = make_user(Role.ANALYST)
+    stix_id = f"indicator--{uuid.uuid4()}"
+    import_stix(actor=holder, source="file", document={"objects": [
+        _indicator(stix_id, "2024-03-01T00:00:00.000Z"),
+        _indicator(stix_id, "2024-02-01T00:00:00.000Z")]})
+
+    client = _client(make_user(organisation=make_organisation()))
+    page = client.get(_objects("community"), {"match[id]": stix_id,
+                                              "match[version]": "all"}).json()
+    assert [body["modified"] for body in page["objects"]] == [
+        "2024-02-01T00:00:00.000Z", "2024-03-01T00:00:00.000Z"]

@@ -229,11 +229,17 @@ def write_entries(entries: Sequence[Entry], *, republished: Iterable[str] = ()) 
         if entry_held.latest != is_latest:
             (fresh if is_latest else stale).append(entry_held.pk)
     kept_identities = {entry_held.identity for entry_held in kept}
-    # Older versions dated first, oldest first: a client that keeps the last it reads of an
-    # object keeps the newest.
-    new = sorted(_older_versions(again, arriving, audience_of), key=lambda item: item[0][2])
+    older = [(h.identity, h.pk) for h in again if h.identity not in arriving]
+    older += _history_for_new_places(held, arriving)
+    for (collection, stix_id, version, source), _pk in older:
+        key = (collection, stix_id, source)
+        newest[key] = max(version, newest.get(key, ""))
+    new = _older_versions(older, audience_of)
     new += [(identity, entry) for identity, entry in arriving.items()
             if identity not in kept_identities]
+    # Oldest first (a stable sort): a client that keeps the last it reads of an object
+    # keeps the newest.
+    new.sort(key=lambda item: item[0][2])
     for pks in (gone, [entry_held.pk for entry_held in again]):
         for start in range(0, len(pks), _CHUNK):
             TaxiiEntry.objects.filter(pk__in=pks[start:start + _CHUNK]).delete()
@@ -294,27 +300,48 @@ def _audience_key(audience: Audience) -> tuple[Any, ...]:
                 audience.organisation_ids, audience.group_ids, audience.user_ids)))
 
 
-def _older_versions(again: Sequence[_Held], arriving: dict[tuple[str, str, str, str], Entry],
+def _history_for_new_places(held: Sequence[_Held],
+                            arriving: dict[tuple[str, str, str, str], Entry]
+                            ) -> list[tuple[tuple[str, str, str, str], int]]:
+    """A record placed in a collection where it had nothing (a report widened to another
+    organisation or group) brings its older versions along, as its readers elsewhere have
+    them: (identity there, the pk of an entry holding that version's body)."""
+    places = {(h.collection, h.stix_id, h.source) for h in held}
+    versions: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    for h in held:
+        versions[(h.stix_id, h.source)].setdefault(h.version, h.pk)
+    result = []
+    for collection, stix_id, _version, source in arriving:
+        if (collection, stix_id, source) in places:
+            continue
+        places.add((collection, stix_id, source))
+        for version, pk in versions.get((stix_id, source), {}).items():
+            if (collection, stix_id, version, source) not in arriving:
+                result.append(((collection, stix_id, version, source), pk))
+    return result
+
+
+def _older_versions(older: Sequence[tuple[tuple[str, str, str, str], int]],
                     audience_of: dict[tuple[str, str], Audience]
                     ) -> list[tuple[tuple[str, str, str, str], Entry]]:
-    """The entries of `again` that no arriving entry replaces (a record's older versions), to
-    be written again with the record's present audience and their own bodies."""
+    """Entries for these (identity, pk of an entry holding its body): a record's older
+    versions, written with the record's present audience and their own bodies."""
     from civicshield.sharing.models import TaxiiEntry
 
-    kept = [h for h in again if (h.collection, h.stix_id, h.version, h.source) not in arriving]
     stored: dict[int, tuple[Any, ...]] = {}
-    pks = [h.pk for h in kept]
+    pks = sorted({pk for _, pk in older})
     for start in range(0, len(pks), _CHUNK):
         stored.update((row[0], row[1:]) for row in TaxiiEntry.objects.filter(
             pk__in=pks[start:start + _CHUNK]).values_list(
             "pk", "type", "body", "source_report_id", "source_object_id"))
     result = []
-    for h in kept:
-        stix_type, body, report_id, object_id = stored[h.pk]
-        result.append(((h.collection, h.stix_id, h.version, h.source), Entry(
-            key="", audience=audience_of[(h.source, h.stix_id)], stix_id=h.stix_id,
-            stix_type=stix_type, version=h.version, body=body, source_report_id=report_id,
-            source_object_id=object_id, source_key=h.source)))
+    for identity, pk in older:
+        _collection, stix_id, version, source = identity
+        stix_type, body, report_id, object_id = stored[pk]
+        result.append((identity, Entry(
+            key="", audience=audience_of[(source, stix_id)], stix_id=stix_id,
+            stix_type=stix_type, version=version, body=body, source_report_id=report_id,
+            source_object_id=object_id, source_key=source)))
     return result
 
 
