@@ -264,6 +264,20 @@ def _observables_of(misp_type: str, value: str, tags: Sequence[str]
     return [(observable_type, value)]
 
 
+def _indicating(misp_type: str, value: str, tags: Sequence[str],
+                found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """What of an attribute flagged `to_ids` indicates the activity: all it gives, except
+    for a composite, its identifying part alone (`mapping.COMPOSITE_INDICATOR`)."""
+    if misp_type not in mapping.COMPOSITE_TYPES or _observable_type_tag(tags) is not None:
+        return found
+    component = mapping.COMPOSITE_INDICATOR.get(misp_type)
+    if component is None:
+        return []
+    part = value.split("|")[mapping.COMPOSITE_TYPES[misp_type].index(component)]
+    identified = _observables_of(component, part, ())
+    return identified if isinstance(identified, list) else []
+
+
 def _int_field(event: Mapping[str, Any], name: str, allowed: Sequence[int],
                errors: _EventErrors) -> int | None:
     value = event.get(name)
@@ -471,8 +485,8 @@ def _prepare(index: int, event: Any, vocabulary: _Vocabulary, actor: Any
         for observable_type, observable_value in found:
             observables.append({"type": observable_type, "value": observable_value})
             observable_paths.append((f"{path}.value", label))
-            if attribute.get("to_ids") in (True, 1, "1", "true", "True"):
-                indicators.append((observable_type, observable_value))
+        if attribute.get("to_ids") in (True, 1, "1", "true", "True"):
+            indicators += _indicating(misp_type, value, tags, found)
 
     if errors.by_field:
         return errors
@@ -632,11 +646,14 @@ def _store(actor: Any, prepared: _Prepared, organisation: Any
 def _flag_indicators(actor: Any, report: Report, indicators: Sequence[tuple[str, str]]
                      ) -> None:
     """Flag the report's observables the event marked `to_ids` as indicators, as an analyst
-    does with `mark_indicator` (the report was just written, in this transaction: its new
-    version carries them). A flag is never removed by a later event: it is a judgement
-    made here, as the feed's `to_ids` is ours."""
+    does with `mark_indicator`, when the importer may (`report:change`, as there; the
+    report was just written, in this transaction: its new version carries them). A flag is
+    never removed by a later event: it is a judgement made here, as the feed's `to_ids` is
+    ours."""
     from civicshield.sharing.models import ObservableIndicator
 
+    if not authz.can(actor, "report:change", report):
+        return  # an indicator reaches detection systems: flagging one is an analyst's act
     wanted = set()
     for kind, value in indicators:
         try:

@@ -201,6 +201,13 @@ COMPOSITE_TYPES: dict[str, tuple[str, ...]] = {
     "filename|md5": ("", "md5"), "filename|sha1": ("", "sha1"),
     "filename|sha256": ("", "sha256"),
 }
+# The component of a composite that a `to_ids` flag makes an indicator: the part that
+# identifies the activity (a domain, not the address it resolved to; a file's hash, not its
+# name). An address with a port has none: the bare address may be shared hosting.
+COMPOSITE_INDICATOR: dict[str, str] = {
+    "domain|ip": "domain", "hostname|port": "hostname", "filename|md5": "md5",
+    "filename|sha1": "sha1", "filename|sha256": "sha256",
+}
 VICTIM_ATTRIBUTE_TYPES = frozenset({"target-org", "target-external", "target-user"})
 
 

@@ -583,9 +583,17 @@ def _mapped(refs: Iterable[str], targets: dict[str, Target], terms: dict[tuple[s
 
 def _flag_indicators(pairs: Sequence[tuple[int, tuple[str, str]]],
                      observable_ids: dict[tuple[str, str], int], user: Any) -> None:
-    """Mark (report id, observable) pairs as indicators, as the sender's patterns say."""
+    """Mark (report id, observable) pairs as indicators, as the sender's patterns say, on
+    the reports the importer may change (`report:change`, as `mark_indicator` asks: an
+    indicator reaches detection systems, so flagging one is an analyst's act)."""
+    from civicshield.reports.models import Report
     from civicshield.sharing.models import ObservableIndicator
 
+    if user is not None and pairs:
+        changeable = {report.pk for report in Report.objects.filter(
+            pk__in=sorted({report_id for report_id, _ in pairs})).select_related(
+            "owner_organisation") if authz.can(user, "report:change", report)}
+        pairs = [(report_id, pair) for report_id, pair in pairs if report_id in changeable]
     now = rows_sql.db_datetime(timezone.now())
     rows_sql.insert(ObservableIndicator, ("report", "observable", "marked_by", "created_at"),
                     [(report_id, observable_ids[pair], user.pk if user is not None else None,
