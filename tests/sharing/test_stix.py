@@ -4,6 +4,7 @@ variants, idempotency, consent and the access layer."""
 from __future__ import annotations
 
 import copy
+import io
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -333,6 +334,26 @@ def test_command_line_export_and_import(tmp_path: Path) -> None:
         call_command("import", str(bad))
     assert raised.value.returncode == 2
     call_command("import", str(target))
+
+
+def test_command_line_import_refuses_a_30_mb_description_naming_the_object_and_property(
+        tmp_path: Path) -> None:
+    from django.core.management.base import CommandError
+
+    from civicshield.sharing.stix.validate import MAX_STRING_LENGTH
+
+    make_organisation(is_coordinator=True)
+    bundle = _report_bundle("2024-03-01T10:00:00.000Z", "Padded")
+    bundle["objects"][1]["description"] = "A" * 30_000_000
+    source = tmp_path / "padded.json"
+    source.write_text(json.dumps(bundle))
+    errors = io.StringIO()
+    with pytest.raises(CommandError) as raised:
+        call_command("import", str(source), stderr=errors)
+    assert raised.value.returncode == 2
+    assert f"{REPORT_ID}: description is 30,000,000 characters long, more than the " \
+           f"{MAX_STRING_LENGTH:,} a string may have" in errors.getvalue()
+    assert not StixObject.objects.exists() and not Report.objects.exists()
 
 
 def test_workspace_page_downloads_the_bundle(client_for: Any) -> None:

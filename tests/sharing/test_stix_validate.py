@@ -5,23 +5,35 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from stix2validator import ValidationOptions, validate_string
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stix2validator import ValidationOptions, validate_instance, validate_string
 
 from civicshield.core.authz import OPERATOR
 from civicshield.core.choices import Role
 from civicshield.core.markings import STIX_MARKING_DEFINITION_IDS
 from civicshield.core.models import AuditEntry
 from civicshield.sharing.models import StixObject, StixObjectVersion
+from civicshield.sharing.stix import validate as validate_module
+from civicshield.sharing.stix.export import EXTENSION_ID
 from civicshield.sharing.stix.import_ import import_stix
 from civicshield.sharing.stix.services import export_bundle
-from civicshield.sharing.stix.validate import InvalidStix
+from civicshield.sharing.stix.validate import (
+    MAX_OBJECT_SIZE,
+    MAX_STRING_LENGTH,
+    SCO_REQUIRED,
+    InvalidStix,
+    pattern_problem,
+    validate,
+)
 from tests.factories import make_organisation, make_user
 
 OPTIONS = ValidationOptions(version="2.1")
+UNKNOWN_EXTENSION_ID = "extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e"
 GREEN = STIX_MARKING_DEFINITION_IDS["green"]
 RED = STIX_MARKING_DEFINITION_IDS["red"]
 WHEN = "2025-03-01T00:00:00.000Z"
@@ -122,6 +134,39 @@ REFUSED_BY_THE_VALIDATOR = {
     "labels that are not strings": (
         _change(REPORT_ID, labels=["phase:campaign", 7]), REPORT_ID,
         "labels is not a list of strings"),
+    "a pattern the STIX grammar refuses": (
+        _change(INDICATOR_ID, pattern="[domain-name:value = fake-polls.example]"), INDICATOR_ID,
+        "pattern is not a valid STIX pattern: Error found at line 1:21. mismatched input "
+        "'fake-polls'"),
+    "a pattern comparing a hash that is not one": (
+        _change(INDICATOR_ID, pattern="[file:hashes.'SHA-256' = 'not-a-hash']"), INDICATOR_ID,
+        "pattern is not a valid STIX pattern: 'not-a-hash' is not a valid SHA-256 hash"),
+    "a pattern with two WITHIN qualifiers": (
+        _change(INDICATOR_ID, pattern="[domain-name:value = 'x.example'] WITHIN 5 SECONDS "
+                                      "WITHIN 6 SECONDS"), INDICATOR_ID,
+        "pattern is not a valid STIX pattern: Duplicate qualifier type encountered: WITHIN"),
+    "a pattern comparing a type that is not a type name": (
+        _change(INDICATOR_ID, pattern="[Domain-name:value = 'x.example']"), INDICATOR_ID,
+        "pattern compares 'Domain-name', which is not an observable type"),
+    "a pattern comparing a property that is not a property name": (
+        _change(INDICATOR_ID, pattern="[domain-name:Value = 'x.example']"), INDICATOR_ID,
+        "pattern compares the property 'Value' of domain-name, which is not a property name"),
+    "a pattern that is no pattern at all": (
+        _change(INDICATOR_ID, pattern="domain-name:value = 'x.example'"), INDICATOR_ID,
+        "pattern is not a STIX pattern"),
+    "an extension without extension_type": (
+        _change(REPORT_ID, extensions={UNKNOWN_EXTENSION_ID: {"rank": 5}}), REPORT_ID,
+        f"extensions.{UNKNOWN_EXTENSION_ID} needs an extension_type"),
+    "an extension keyed by neither a definition nor a predefined name": (
+        _change(REPORT_ID, extensions={"x-acme": {"rank": 5}}), REPORT_ID,
+        "extensions key 'x-acme' is neither an extension-definition id nor a predefined "
+        "extension"),
+    "empty extensions": (
+        _change(REPORT_ID, extensions={}), REPORT_ID,
+        "extensions is not a non-empty JSON object"),
+    "an empty extension": (
+        _change(REPORT_ID, extensions={UNKNOWN_EXTENSION_ID: {}}), REPORT_ID,
+        f"extensions.{UNKNOWN_EXTENSION_ID} is not a non-empty JSON object"),
 }
 
 
@@ -211,3 +256,268 @@ def test_identical_copies_of_an_object_and_two_of_its_versions_are_accepted() ->
     import_stix(actor=OPERATOR, document=document, source="file")
     assert StixObjectVersion.objects.filter(stix_id=REPORT_ID).count() == 2
     assert _object(export_bundle(actor=OPERATOR), REPORT_ID)["name"] == newer["name"]
+
+
+# --- Indicator patterns (STIX 2.1 §9), judged by the OASIS grammar -----------------------
+
+ACCEPTED_PATTERNS = [
+    "[ipv4-addr:value = '198.51.100.1/32' OR ipv4-addr:value = '203.0.113.33/32']",
+    "[domain-name:value = 'fake-polls.example'] AND [url:value = 'https://fake-polls.example/']"
+    " WITHIN 600 SECONDS",
+    "[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']",
+    "[email-message:from_ref.value MATCHES '.+@fake-polls\\\\.example$']",
+    "[x-civicshield-hashtag:value = '#votetomorrow']",
+    "([domain-name:value = 'a.example'] FOLLOWEDBY [url:value = 'https://b.example/'])"
+    " REPEATS 2 TIMES",
+    "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_port = 443]",
+    "[domain-name:value = 'it\\'s-a-trap.example']",
+]
+
+
+@pytest.mark.parametrize("pattern", ACCEPTED_PATTERNS)
+def test_a_pattern_stix2_validator_accepts_is_imported(pattern: str) -> None:
+    document = _bundle()
+    _object(document, INDICATOR_ID)["pattern"] = pattern
+    assert _validator_errors(document) == []
+    import_stix(actor=OPERATOR, document=document, source="file")
+    assert StixObject.objects.filter(stix_id=INDICATOR_ID).exists()
+
+
+def test_a_long_invalid_pattern_is_refused_with_the_library_message_cut_short() -> None:
+    document = _bundle()
+    _object(document, INDICATOR_ID)["pattern"] = (
+        "[domain-name:value = 'fake-polls.example'] " + "x" * 100_000)
+    with pytest.raises(InvalidStix) as raised:
+        import_stix(actor=OPERATOR, document=document, source="file")
+    [problem] = raised.value.problems
+    assert problem.object_id == INDICATOR_ID
+    assert problem.message.startswith("pattern is not a valid STIX pattern: Error found at "
+                                      "line 1:43. extraneous input 'xxx")
+    assert len(problem.message) < 400
+
+
+def test_a_pattern_nested_deeper_than_the_parser_can_follow_is_refused_not_a_crash() -> None:
+    document = _bundle()
+    _object(document, INDICATOR_ID)["pattern"] = (
+        "(" * 400 + "[domain-name:value = 'fake-polls.example']" + ")" * 400)
+    _assert_refused(document, INDICATOR_ID, "pattern nests too deeply to be checked")
+
+
+@pytest.fixture
+def parser_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The patterns handed to the OASIS parser during the test, which starts and ends with
+    no verdict cached."""
+    calls: list[str] = []
+    parse = validate_module.run_pattern_validator
+
+    def counting(pattern: str, **kwargs: Any) -> list[str]:
+        calls.append(pattern)
+        return parse(pattern, **kwargs)
+
+    monkeypatch.setattr(validate_module, "run_pattern_validator", counting)
+    validate_module._grammar_problem.cache_clear()
+    yield calls
+    validate_module._grammar_problem.cache_clear()
+
+
+def test_the_patterns_we_export_are_judged_without_the_parser(parser_calls: list[str]) -> None:
+    for pattern in ("[domain-name:value = 'fake-polls.example']",
+                    "[url:value = 'https://fake-polls.example/vote?at=1']",
+                    "[file:hashes.'SHA-256' = "
+                    "'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']",
+                    "[user-account:user_id = 'x:fakepolls']",
+                    "[email-message:message_id = '<abc123@mail.example>']"):
+        assert pattern_problem(pattern) is None, pattern
+    assert parser_calls == []
+
+
+def test_each_distinct_pattern_is_parsed_once(parser_calls: list[str]) -> None:
+    pattern = ACCEPTED_PATTERNS[0]
+    indicators = [{**_object(_bundle(), INDICATOR_ID), "pattern": pattern,
+                   "id": f"indicator--5a1d3f27-5c0e-4b47-9f0c-0c2b7a1e8d{number:02d}"}
+                  for number in range(20)]
+    assert validate(indicators, known=lambda ids: set()) == []
+    assert parser_calls == [pattern]
+
+
+def test_an_import_parses_complex_patterns_up_to_its_budget_and_refuses_the_rest(
+        monkeypatch: pytest.MonkeyPatch, parser_calls: list[str]) -> None:
+    pattern = ACCEPTED_PATTERNS[0]
+    monkeypatch.setattr(validate_module, "MAX_PARSED_PATTERN_CHARACTERS", 2 * len(pattern))
+    indicators = [{**_object(_bundle(), INDICATOR_ID), "pattern": pattern,
+                   "id": f"indicator--5a1d3f27-5c0e-4b47-9f0c-0c2b7a1e8d{number:02d}"}
+                  for number in range(3)]
+    simple = {**indicators[0], "pattern": "[domain-name:value = 'fake-polls.example']",
+              "id": "indicator--5a1d3f27-5c0e-4b47-9f0c-0c2b7a1e8d99"}
+
+    problems = _problems([*indicators, simple])
+
+    assert [object_id for object_id, _ in problems] == [indicators[2]["id"]]
+    assert "send them in smaller batches" in problems[0][1]
+    assert parser_calls == [pattern]
+
+
+def _string_literal(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+_PATTERN_TYPES = st.sampled_from([*sorted(SCO_REQUIRED), "x-civicshield-hashtag",
+                                  "Domain-name", "true", "ab", "x_acme", "ab-"])
+_PATTERN_PROPERTIES = st.sampled_from([
+    "value", "name", "id", "x_acme", "true", "Value", "ab", "_private",
+    "hashes.'SHA-256'", "hashes.'MD5'", "hashes.MD5", "hashes.'SHA-1'", "hashes.'SHA-512'",
+    "hashes.'X-HASH'", "resolves_to_refs[*].value"])
+_PATTERN_SPACES = st.sampled_from(["", " ", "  ", "\t", "\n", "\r\n", "\u00a0"])
+_PATTERN_LITERALS = st.one_of(
+    st.text(max_size=12).map(_string_literal),
+    st.text(max_size=12).map(lambda text: f"'{text}'"),  # not escaped: may break the quoting
+    st.sampled_from([31, 32, 40, 64, 65, 128]).flatmap(lambda length: st.text(
+        alphabet="0123456789abcdefABCDEF", min_size=length, max_size=length)).map(_string_literal),
+    st.sampled_from(["'x.example", "x", "t'2025-01-01T00:00:00Z'"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(before=_PATTERN_SPACES, stix_type=_PATTERN_TYPES, name=_PATTERN_PROPERTIES,
+       around=_PATTERN_SPACES, operator=st.sampled_from(["=", "!=", "LIKE"]),
+       literal=_PATTERN_LITERALS, after=_PATTERN_SPACES,
+       rest=st.sampled_from(["", " WITHIN 5 SECONDS", " AND [url:value = 'https://x.example/']"]))
+def test_a_pattern_is_refused_exactly_when_stix2_validator_refuses_it(
+        before: str, stix_type: str, name: str, around: str, operator: str, literal: str,
+        after: str, rest: str) -> None:
+    # Covers both ways in: the regular expression for the common form, and the library.
+    pattern = f"[{before}{stix_type}:{name}{around}{operator}{around}{literal}{after}]{rest}"
+    judged = validate_instance({**_object(_bundle(), INDICATOR_ID), "pattern": pattern}, OPTIONS)
+    problem = pattern_problem(pattern)
+    assert (problem is None) == judged.is_valid, (pattern, problem,
+                                                  [str(error) for error in judged.errors])
+
+
+# --- Size limits ---------------------------------------------------------------------------
+
+def _problems(objects: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(problem.object_id, problem.message)
+            for problem in validate(objects, known=lambda ids: set())]
+
+
+def test_a_string_longer_than_the_limit_is_refused_naming_its_path() -> None:
+    document = _bundle()
+    _object(document, REPORT_ID)["external_references"] = [
+        {"source_name": "press", "url": "https://press.example/"},
+        {"source_name": "observers", "description": "x" * (MAX_STRING_LENGTH + 1)}]
+    _assert_refused(document, REPORT_ID,
+                    f"external_references[1].description is {MAX_STRING_LENGTH + 1:,} "
+                    f"characters long, more than the {MAX_STRING_LENGTH:,} a string may have")
+
+
+def test_a_property_name_longer_than_the_limit_is_refused_naming_where_it_is() -> None:
+    document = _bundle()
+    _object(document, REPORT_ID)["x_acme_scores"] = {"k" * (MAX_STRING_LENGTH + 1): 1}
+    assert (REPORT_ID, f"a property name in x_acme_scores is {MAX_STRING_LENGTH + 1:,} "
+                       f"characters long, more than the {MAX_STRING_LENGTH:,} a string may "
+                       f"have") in _problems(document["objects"])
+
+
+def test_a_string_as_long_as_the_limit_is_stored() -> None:
+    document = _bundle()
+    _object(document, REPORT_ID)["description"] = "é" * MAX_STRING_LENGTH
+    import_stix(actor=OPERATOR, document=document, source="file")
+    assert _object(export_bundle(actor=OPERATOR), REPORT_ID)["description"] == \
+        "é" * MAX_STRING_LENGTH
+
+
+def test_an_object_larger_than_the_limit_is_refused_naming_its_largest_property() -> None:
+    document = _bundle()
+    # Every string is within its limit; together they are not.
+    chunks = ["y" * MAX_STRING_LENGTH] * 5 + ["z" * 1000]
+    _object(document, REPORT_ID).update(description="Polling stations moved.",
+                                        x_acme_chunks=chunks)
+    size = len(json.dumps(_object(document, REPORT_ID), separators=(",", ":")))
+    assert size > MAX_OBJECT_SIZE
+    [(object_id, message)] = _problems(document["objects"])
+    assert object_id == REPORT_ID
+    assert message.startswith("the object is at least ")
+    assert message.endswith(f"characters of JSON, more than the {MAX_OBJECT_SIZE:,} one object "
+                            f"may have (its largest property is x_acme_chunks)")
+
+
+def _json_containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(children, max_size=5) | st.dictionaries(st.text(), children, max_size=5)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(), _json_containers, max_leaves=30)
+
+
+@given(st.dictionaries(st.text(), _JSON, max_size=6))
+def test_the_size_counted_is_never_more_than_the_json_an_object_takes(
+        body: dict[str, Any]) -> None:
+    # So no object whose JSON is within the limit is refused for its size.
+    written = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    assert validate_module._json_size(body) <= len(written)
+
+
+# --- Extensions (STIX 2.1 §7.3) --------------------------------------------------------------
+
+WIDGET_ID = "x-acme-widget--7e0b6b1e-7c3c-4a57-8a8a-2f9f0e4c5d21"
+
+
+def _widget(extension_id: str = UNKNOWN_EXTENSION_ID, **properties: Any) -> dict[str, Any]:
+    return {"type": "x-acme-widget", "spec_version": "2.1", "id": WIDGET_ID, "created": WHEN,
+            "modified": WHEN, "name": "Widget", "object_marking_refs": [GREEN],
+            "extensions": {extension_id: {"extension_type": "new-sdo"}}, **properties}
+
+
+def _widget_definition() -> dict[str, Any]:
+    return {"type": "extension-definition", "spec_version": "2.1", "id": UNKNOWN_EXTENSION_ID,
+            "created": WHEN, "modified": WHEN, "created_by_ref": IDENTITY_ID,
+            "name": "Acme widgets", "schema": "https://acme.example/widget.json",
+            "version": "1.0.0", "extension_types": ["new-sdo"], "object_marking_refs": [GREEN]}
+
+
+def test_a_new_object_type_whose_extension_definition_is_nowhere_is_refused() -> None:
+    # stix2-validator judges one object at a time and cannot see that the definition is
+    # missing; its type means nothing without it (§7.3), as a reference to nothing does.
+    document = _bundle()
+    document["objects"].append(_widget())
+    assert _validator_errors(document) == []
+    _assert_refused(document, WIDGET_ID,
+                    f"extensions: {UNKNOWN_EXTENSION_ID}, the extension definition of this "
+                    f"object's type, is neither in the content nor held here (dangling "
+                    f"reference)")
+
+
+def test_a_new_object_type_imports_with_its_definition_in_the_content_or_held_here() -> None:
+    document = _bundle()
+    document["objects"] += [_widget_definition(), _widget()]
+    assert _validator_errors(document) == []
+    import_stix(actor=OPERATOR, document=document, source="file")
+    newer = _widget(name="Widget, renamed", modified="2025-03-02T00:00:00.000Z")
+    import_stix(actor=OPERATOR, document={"objects": [newer]}, source="file")
+    assert _object(export_bundle(actor=OPERATOR), WIDGET_ID) == newer
+
+
+def test_our_own_new_sco_types_need_no_definition_in_the_content() -> None:
+    hashtag = {"type": "x-civicshield-hashtag", "spec_version": "2.1",
+               "id": "x-civicshield-hashtag--0b7f1c51-2f0e-4d7e-9d8e-7a4b2f0c6e11",
+               "value": "#votetomorrow", "object_marking_refs": [GREEN],
+               "extensions": {EXTENSION_ID: {"extension_type": "new-sco"}}}
+    import_stix(actor=OPERATOR, document={"objects": [hashtag]}, source="file")
+    assert StixObject.objects.filter(stix_id=hashtag["id"]).exists()
+
+
+def test_a_property_extension_whose_definition_is_unknown_is_kept_and_re_exported() -> None:
+    # Consumers may ignore extensions they do not know (§7.3): it is stored as received.
+    document = _bundle()
+    _object(document, REPORT_ID)["extensions"] = {
+        UNKNOWN_EXTENSION_ID: {"extension_type": "property-extension", "rank": 5}}
+    assert _validator_errors(document) == []
+    import_stix(actor=OPERATOR, document=document, source="file")
+    assert _object(export_bundle(actor=OPERATOR), REPORT_ID) == _object(document, REPORT_ID)
+
+
+def test_a_federation_pull_accepts_a_type_whose_definition_is_not_here_yet() -> None:
+    # As any other reference in a pull (Destination.references_may_dangle): the definition
+    # may be in another of the peer's collections.
+    assert validate([_widget()], known=lambda ids: set(), references_may_dangle=True) == []

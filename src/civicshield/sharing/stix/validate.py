@@ -3,13 +3,15 @@
 `stix2.parse` builds a Python object per STIX object and is too slow for the ingest path
 (INTEROP-NOTES.md); these checks are what the import relies on, written from STIX 2.1:
 required properties (§4-§7, per type), identifiers (§2.9), timestamps (§2.13, §3.2),
-references that resolve (within the content or to what we already hold), and markings
-we know (§7.2: TLP 1.0 or 2.0, or a marking definition in the content). Every problem is
-reported with the id of the object it was found on.
+references that resolve (within the content or to what we already hold), markings we
+know (§7.2: TLP 1.0 or 2.0, or a marking definition in the content), indicator patterns
+by the OASIS grammar (§9), extensions (§7.3) and limits on the size of one object. Every
+problem is reported with the id of the object it was found on.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -17,7 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from civicshield.sharing.stix.markings import TLP_BY_MARKING_ID
+from stix2patterns.v20.pattern import Pattern as Pattern20  # type: ignore[import-untyped]
+from stix2patterns.v21.pattern import Pattern as Pattern21  # type: ignore[import-untyped]
+from stix2patterns.validator import (  # type: ignore[import-untyped]
+    run_validator as run_pattern_validator,
+)
+
+from civicshield.sharing.stix.export import EXTENSION_ID
+from civicshield.sharing.stix.markings import TLP_2_EXTENSION_ID, TLP_BY_MARKING_ID
 
 TYPE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,248})[a-z0-9]$")
 # The OASIS schemas accept upper-case hex digits (one of their examples uses them).
@@ -66,6 +75,33 @@ META_REQUIRED: dict[str, tuple[str, ...]] = {
                              "version", "extension_types"),
     "language-content": ("created", "modified", "object_ref", "contents"),
 }
+
+# STIX sets no size limits; these stop abuse (a 30 MB description would be stored, copied
+# into every version and collection entry, and sent to every reader) far above what producers
+# send: the longest string of ATT&CK ICS and DISARM is under 3,000 characters, and the largest
+# object we know, ATT&CK's x-mitre-collection, takes about 120 characters per object of its
+# release (216,533 for ICS's 1,826), so 5 MiB holds one of 40,000 objects. An artifact larger
+# than 1 MiB is sent by `url` rather than `payload_bin` (§6.1). Counted in characters.
+MAX_STRING_LENGTH = 1024 * 1024
+MAX_OBJECT_SIZE = 5 * 1024 * 1024
+# The pattern parser takes about 5 µs a character: patterns other than a single comparison
+# are parsed up to this many characters per import (about 10 s of one core), so that one
+# 20 MiB request of long patterns cannot hold a worker for minutes.
+MAX_PARSED_PATTERN_CHARACTERS = 2 * 1024 * 1024
+
+# §7.3: an extension is keyed by its definition's id, or is one of the predefined SCO
+# extensions (`archive-ext`, ...); its `extension_type` says what it adds.
+EXTENSION_TYPES = ("new-sdo", "new-sco", "new-sro", "property-extension",
+                   "toplevel-property-extension")
+NEW_OBJECT_EXTENSION_TYPES = frozenset({"new-sdo", "new-sco", "new-sro"})
+PREDEFINED_EXTENSION_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*-ext$")
+# Known here without being received: ours, and the one OASIS TLP 2.0 markings use.
+BUILT_IN_EXTENSION_DEFINITIONS = frozenset({EXTENSION_ID, TLP_2_EXTENSION_ID})
+
+# What stix2-validator asks of the types (3 to 250 characters) and the properties (spec
+# SCOs also have `id`) that a pattern compares.
+PATTERN_TYPE_RE = re.compile(r"^-?[a-z0-9]+(?:-[a-z0-9]+)*-?$")
+PATTERN_PROPERTY_RE = re.compile(r"^[a-z0-9_]{3,250}$")
 
 
 @dataclass(frozen=True)
@@ -254,6 +290,7 @@ def validate(objects: list[Any], *, known: Callable[[set[str]], set[str]],
     references: list[tuple[str, str, str]] = []  # (object id, property, referenced id)
     # Each id and version once: the importer keeps the first copy and skips the others.
     versions: dict[tuple[Any, datetime | None], dict[str, Any]] = {}
+    parsing = MAX_PARSED_PATTERN_CHARACTERS  # what is left of the parser's budget
     for position, body in enumerate(objects):
         if not isinstance(body, dict):
             problems.append(Problem(f"objects[{position}]", "not a JSON object"))
@@ -268,6 +305,7 @@ def validate(objects: list[Any], *, known: Callable[[set[str]], set[str]],
             problems.append(Problem(label, f"id is missing or not {stix_type}--<UUID>"))
             continue
         in_content.add(object_id)
+        fits = _check_size(body, label, problems)
         is_sco = stix_type in SCO_REQUIRED or (
             stix_type not in SDO_REQUIRED and stix_type not in META_REQUIRED
             and "created" not in body and "modified" not in body)
@@ -307,14 +345,29 @@ def validate(objects: list[Any], *, known: Callable[[set[str]], set[str]],
         if stix_type == "indicator":
             if body.get("pattern_type") == "stix":
                 pattern = body.get("pattern")
-                if not isinstance(pattern, str) or not _looks_like_pattern(pattern):
+                if not isinstance(pattern, str):
                     problems.append(Problem(label, "pattern is not a STIX pattern"))
+                elif fits:
+                    # As stix2-validator reads pattern_version: any other value is 2.0.
+                    version = "2.1" if body.get("pattern_version", "2.1") == "2.1" else "2.0"
+                    simple = is_simple_pattern(pattern, version)
+                    if not simple:
+                        parsing -= len(pattern)
+                    if not simple and parsing < 0:
+                        problems.append(Problem(label, (
+                            f"the patterns of this content that are more than one comparison "
+                            f"add up to more than {MAX_PARSED_PATTERN_CHARACTERS:,} characters, "
+                            f"more than one import checks: send them in smaller batches")))
+                    elif message := pattern_problem(pattern, version):
+                        problems.append(Problem(label, message))
             valid_from, valid_until = stamps.get("valid_from"), stamps.get("valid_until")
             if valid_from and valid_until and valid_until <= valid_from:
                 problems.append(Problem(label, "valid_until is not later than valid_from"))
         for message in _common_problems(body):
             problems.append(Problem(label, message))
         _check_properties(body, label, references, problems)
+        if "extensions" in body:
+            _check_extensions(body["extensions"], label, references, problems)
         version_name = "modified" if "modified" in body else "created"
         key = (object_id, None if is_sco else (modified if "modified" in body else created))
         first = versions.setdefault(key, body)
@@ -329,10 +382,194 @@ def validate(objects: list[Any], *, known: Callable[[set[str]], set[str]],
             continue
         if "marking" in name:
             problems.append(Problem(label, f"unknown marking {value}"))
+        elif name == "extensions" and not references_may_dangle:
+            problems.append(Problem(label, f"extensions: {value}, the extension definition of "
+                                           f"this object's type, is neither in the content nor "
+                                           f"held here (dangling reference)"))
         elif not references_may_dangle:
             problems.append(Problem(label, f"{name} {value} does not resolve (dangling "
                                            f"reference)"))
     return problems
+
+
+def _check_size(body: dict[str, Any], label: str, problems: list[Problem]) -> bool:
+    """Whether `body` is within MAX_STRING_LENGTH and MAX_OBJECT_SIZE; each excess is added
+    to `problems` with the property's path."""
+    size = _json_size(body)
+    if size <= MAX_STRING_LENGTH:  # the common case: no string can be longer than its object
+        return True
+    fits = True
+    for path, length in _long_strings(body):
+        fits = False
+        problems.append(Problem(label, f"{path} is {length:,} characters long, more than the "
+                                       f"{MAX_STRING_LENGTH:,} a string may have"))
+    if size > MAX_OBJECT_SIZE:
+        fits = False
+        largest = max(body, key=lambda name: _json_size([body[name]]))
+        problems.append(Problem(label, f"the object is at least {size:,} characters of JSON, "
+                                       f"more than the {MAX_OBJECT_SIZE:,} one object may have "
+                                       f"(its largest property is {_shown(largest)})"))
+    return fits
+
+
+def _json_size(value: dict[str, Any] | list[Any]) -> int:
+    """At least the length of `value`'s compact JSON, counted without writing it: strings and
+    names in full, a number, true, false or null as one character each."""
+    size = 0
+    # A loop, not recursion: json.loads nests deeper than Python's recursion limit allows.
+    pending: list[Any] = [value]
+    while pending:
+        container = pending.pop()
+        if type(container) is dict:
+            # The braces; per member, two quotes, a colon and a comma.
+            size += 1 + 4 * len(container) + sum(map(len, container))
+            children: Iterable[Any] = container.values()
+        else:
+            size += 1 + len(container)
+            children = container
+        for child in children:
+            kind = type(child)
+            if kind is str:
+                size += 2 + len(child)
+            elif kind is dict or kind is list:
+                pending.append(child)
+            else:
+                size += 1
+    return size
+
+
+def _long_strings(body: dict[str, Any]) -> Iterable[tuple[str, int]]:
+    """(path, length) of each string or property name in `body` longer than
+    MAX_STRING_LENGTH, in document order; paths as `external_references[0].description`."""
+    pending: list[tuple[str, Any]] = [("", body)]
+    while pending:
+        path, value = pending.pop()
+        if type(value) is dict:
+            for name in value:
+                if len(name) > MAX_STRING_LENGTH:
+                    yield f"a property name in {path or 'the object'}", len(name)
+            pending.extend((f"{path}.{_shown(name)}" if path else _shown(name), child)
+                           for name, child in reversed(value.items()))
+        elif type(value) is list:
+            pending.extend((f"{path}[{position}]", value[position])
+                           for position in reversed(range(len(value))))
+        elif type(value) is str and len(value) > MAX_STRING_LENGTH:
+            yield path, len(value)
+
+
+def _shown(name: str) -> str:
+    """A property name fit for a message (it may itself be the abuse)."""
+    return name if len(name) <= 100 else f"{name[:100]}…"
+
+
+def _check_extensions(extensions: Any, label: str, references: list[tuple[str, str, str]],
+                      problems: list[Problem]) -> None:
+    """An object's `extensions` (§3.2, §7.3) as stix2-validator requires them; a definition
+    that defines the object's type (new-sdo, new-sco, new-sro) added to `references`.
+
+    Property extensions whose definition is unknown are accepted: consumers may ignore
+    extensions they do not know (§7.3), and what we store is re-exported unchanged."""
+    if type(extensions) is not dict or not extensions:
+        problems.append(Problem(label, "extensions is not a non-empty JSON object"))
+        return
+    for key, extension in extensions.items():
+        if type(extension) is not dict or not extension:
+            problems.append(Problem(label, f"extensions.{_shown(key)} is not a non-empty JSON "
+                                           f"object"))
+        elif _is_id(key, "extension-definition"):
+            extension_type = extension.get("extension_type")
+            if extension_type not in EXTENSION_TYPES:
+                problems.append(Problem(label, f"extensions.{key} needs an extension_type, one "
+                                               f"of {', '.join(EXTENSION_TYPES)}"))
+            elif extension_type in NEW_OBJECT_EXTENSION_TYPES and \
+                    key not in BUILT_IN_EXTENSION_DEFINITIONS:
+                references.append((label, "extensions", key))
+        elif not PREDEFINED_EXTENSION_RE.match(key):
+            problems.append(Problem(label, f"extensions key {_shown(key)!r} is neither an "
+                                           f"extension-definition id nor a predefined "
+                                           f"extension (…-ext)"))
+
+
+# Patterns are read by the OASIS grammar (stix2-patterns, which stix2-validator uses too). Its
+# ANTLR parser takes about 0.3 ms for a short pattern and stix2-validator's checks of the
+# comparisons as much again, against about 10 µs for the rest of an object's checks. So: one
+# comparison of a spec SCO's property with a string, the form nearly every feed sends (ours
+# included), is recognised by a regular expression that accepts a subset of what the grammar
+# and those checks accept (tests/sharing/test_stix_validate.py holds it to the library); the
+# shape check refuses what is plainly no pattern; and the library's results are kept per
+# distinct pattern (a feed repeats its patterns), short ones only, so that the cache stays
+# small (8,192 of at most 1,024 characters).
+_CACHED_PATTERN_LENGTH = 1024
+_QUOTED_MESSAGE_LENGTH = 300
+_PATTERN_SPACE = r"[ \t\r\n]*"
+_PATTERN_STRING = r"'(?:[^'\\]|\\['\\])*'"
+# The library checks these hash algorithms' values (stix2patterns.v21.object_validator).
+_PATTERN_HASH_LENGTHS = {"MD5": 32, "SHA-1": 40, "SHA-256": 64, "SHA-512": 128}
+_SIMPLE_PATTERN_RE = re.compile(
+    rf"\[{_PATTERN_SPACE}(?:"
+    rf"(?:{'|'.join(sorted(SCO_REQUIRED))}):"
+    # `true` and `false` are keywords of the grammar, not names.
+    rf"(?!(?:true|false)[^a-z0-9_])[a-z_][a-z0-9_]{{2,249}}"
+    rf"{_PATTERN_SPACE}={_PATTERN_SPACE}{_PATTERN_STRING}"
+    rf"|(?:artifact|file|x509-certificate):hashes\.(?:"
+    + "|".join(rf"'{algorithm}'{_PATTERN_SPACE}={_PATTERN_SPACE}'[0-9a-fA-F]{{{length}}}'"
+               for algorithm, length in _PATTERN_HASH_LENGTHS.items())
+    + rf")){_PATTERN_SPACE}\]")
+
+
+def is_simple_pattern(pattern: str, pattern_version: str = "2.1") -> bool:
+    """Whether `pattern` is one comparison of the common form, known valid without the
+    parser."""
+    return pattern_version == "2.1" and _SIMPLE_PATTERN_RE.fullmatch(pattern) is not None
+
+
+def pattern_problem(pattern: str, pattern_version: str = "2.1") -> str | None:
+    """Why `pattern` is not a STIX pattern (of the grammar of `pattern_version`, "2.1" or
+    "2.0") that stix2-validator accepts, in a sentence; None when it is one."""
+    if is_simple_pattern(pattern, pattern_version):
+        return None
+    if not _looks_like_pattern(pattern):
+        return ("pattern is not a STIX pattern: comparisons in square brackets, e.g. "
+                "[domain-name:value = 'example.com']")
+    if len(pattern) <= _CACHED_PATTERN_LENGTH:
+        return _grammar_problem(pattern, pattern_version)
+    return _grammar_problem.__wrapped__(pattern, pattern_version)
+
+
+@functools.lru_cache(maxsize=8192)
+def _grammar_problem(pattern: str, pattern_version: str) -> str | None:
+    try:
+        errors = run_pattern_validator(pattern, stix_version=pattern_version)
+        if errors:
+            return f"pattern is not a valid STIX pattern: {_shortened(errors[0])}"
+        # What stix2-validator then checks of the comparisons: their types and properties.
+        parsed = (Pattern21 if pattern_version == "2.1" else Pattern20)(pattern)
+        comparisons = parsed.inspect().comparisons
+    except RecursionError:
+        return "pattern nests too deeply to be checked"
+    except Exception as error:  # a third-party parser fed untrusted text: refuse, not crash
+        return f"pattern could not be read: {_shortened(str(error) or type(error).__name__)}"
+    for stix_type, tests in comparisons.items():
+        if stix_type not in SCO_REQUIRED and not (
+                PATTERN_TYPE_RE.match(stix_type) and 3 <= len(stix_type) <= 250):
+            return (f"pattern compares {_shortened(repr(stix_type))}, which is not an observable "
+                    f"type (3 to 250 lower-case letters, digits and single hyphens)")
+        for object_path, _operator, _value in tests:
+            name = object_path[0]
+            if not isinstance(name, str) or not (PATTERN_PROPERTY_RE.match(name) or (
+                    name == "id" and stix_type in SCO_REQUIRED)):
+                return (f"pattern compares the property {_shortened(repr(name))} of {stix_type}, "
+                        f"which is not a property name (3 to 250 lower-case letters, digits "
+                        f"and underscores)")
+    return None
+
+
+def _shortened(message: str) -> str:
+    """Text fit for a message: on one line, without the library's "FAIL: ", and cut short
+    (the library may quote the whole of a long pattern)."""
+    message = " ".join(message[:2 * _QUOTED_MESSAGE_LENGTH].removeprefix("FAIL: ").split())
+    return message if len(message) <= _QUOTED_MESSAGE_LENGTH else \
+        f"{message[:_QUOTED_MESSAGE_LENGTH]}…"
 
 
 def _looks_like_pattern(pattern: str) -> bool:
