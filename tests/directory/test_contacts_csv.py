@@ -277,3 +277,23 @@ def test_a_file_that_is_not_utf8_is_refused_clearly(tmp_path: Path) -> None:
     _, err = run_failing("import_contacts", str(path))
 
     assert "not UTF-8 text" in err
+
+
+def test_an_empty_file_is_refused_as_having_no_header(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+
+    _, err = run_failing("import_contacts", str(path))
+
+    assert "line 1: header: The file is empty: line 1 must be the header." in err
+
+
+@pytest.mark.parametrize("rows", [(), ("veridia-ec,Ana",)], ids=["in-the-header", "in-a-row"])
+def test_a_cell_too_large_for_csv_is_refused_clearly(tmp_path: Path, rows: tuple[str, ...]
+                                                     ) -> None:
+    huge = '"' + "x" * 200_000 + '"'
+    path = write_csv(tmp_path, *rows, huge) if rows else write_csv(tmp_path, header=huge)
+
+    _, err = run_failing("import_contacts", str(path))
+
+    assert "This is not readable CSV" in err

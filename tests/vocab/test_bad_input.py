@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from unittest import mock
@@ -110,3 +111,24 @@ def test_an_upgrade_of_a_taxonomy_deprecates_what_it_drops(tmp_path: Path) -> No
     assert result.deprecated == ["veridia-test:beta"]
     beta = Term.objects.get(code="veridia-test:beta")
     assert beta.deprecated and beta.release.label == "2"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_import_progress_redraws_in_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "xterm-256color")  # what rich reads to decide how to draw
+    for name in ("TTY_COMPATIBLE", "TTY_INTERACTIVE", "FORCE_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    terminal = _Terminal()
+
+    call_command("import_vocab", str(_write(tmp_path, "veridia-test.json", TAXONOMY)),
+                 stdout=terminal)
+
+    output = terminal.getvalue()
+    assert "\r\x1b[2K" in output  # the progress bar was drawn, then redrawn over itself
+    assert "\n\r" not in output  # never a new line per redraw
+    assert "misp-veridia-test release 1: 2 added" in output

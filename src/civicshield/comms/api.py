@@ -32,7 +32,7 @@ def _text(notice: Notice, context: Any) -> NoticeText:
     cached = getattr(notice, "_api_text", None)
     if cached is None:
         cached = selectors.text_in(notice.current_version, _lang(context))
-        notice._api_text = cached  # type: ignore[attr-defined]
+        notice._api_text = cached  # type: ignore[attr-defined]  # a per-instance cache
     assert cached is not None
     return cached
 

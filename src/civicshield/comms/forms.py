@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -66,7 +66,7 @@ class NoticeForm(forms.Form):
     def __init__(self, *args: Any, articles: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if articles is not None:
-            self.fields["articles"].queryset = articles
+            cast(forms.ModelChoiceField, self.fields["articles"]).queryset = articles
 
 
 class ApproveForm(forms.Form):

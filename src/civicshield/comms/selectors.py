@@ -84,8 +84,8 @@ def text_in(version: NoticeVersion | None, lang: str) -> NoticeText | None:
     for text in texts:
         if text.language == lang:
             return text
-    originals = [text for text in texts if not text.is_translation]
-    return (originals or texts or [None])[0]
+    candidates = [text for text in texts if not text.is_translation] or texts
+    return candidates[0] if candidates else None
 
 
 @dataclass(frozen=True)

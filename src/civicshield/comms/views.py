@@ -94,7 +94,9 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     _require(request, "notice:draft")
     notices = list(selectors.notices_for_workspace(request.user))
     for notice in notices:
-        notice.text = selectors.text_in(notice.current_version, notice.original_language)
+        # For the template: the text to show in the list.
+        notice.text = selectors.text_in(  # type: ignore[attr-defined]
+            notice.current_version, notice.original_language)
     return render(request, "comms/notice_list.html", {"notices": notices})
 
 
@@ -175,7 +177,9 @@ def _detail(request: HttpRequest, notice: Notice, *, approve_form: ApproveForm |
             retract_form: RetractForm | None = None, status: int = 200) -> HttpResponse:
     versions = selectors.versions_of(notice)
     for version in versions:
-        version.text = selectors.text_in(version, notice.original_language)
+        # For the template: the text to show for each version.
+        version.text = selectors.text_in(  # type: ignore[attr-defined]
+            version, notice.original_language)
     return render(request, "comms/notice_detail.html", {
         "notice": notice, "versions": versions,
         "texts": list(notice.current_version.texts.all()) if notice.current_version else [],

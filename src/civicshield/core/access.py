@@ -113,14 +113,19 @@ class Viewer:
         )
 
 
-def _audience_exists(model: type[models.Model], field: str, **lookup: Any) -> Exists:
-    """EXISTS over one audience table, so a record never repeats as joins would make it."""
+def _audience_exists(model: type[models.Model], field: str, **lookup: Any) -> Q:
+    """EXISTS over one audience table, so a record never repeats as joins would make it.
+
+    Wrapped in a Q (the same SQL) so that it combines with `&` and `|` as a Q."""
     relation = model._meta.get_field(field)
-    through = relation.remote_field.through  # type: ignore[union-attr]
-    owner_column = relation.m2m_field_name()  # type: ignore[union-attr]
-    target_column = relation.m2m_reverse_field_name()  # type: ignore[union-attr]
+    assert isinstance(relation, models.ManyToManyField)  # the audience_* fields of Shareable
+    through = relation.remote_field.through
+    assert through is not None  # set for every many-to-many field once the models are ready
+    owner_column = relation.m2m_field_name()
+    target_column = relation.m2m_reverse_field_name()
     conditions = {f"{target_column}_id{suffix}": value for suffix, value in lookup.items()}
-    return Exists(through.objects.filter(**{owner_column: OuterRef("pk")}, **conditions))
+    return Q(Exists(through._default_manager.filter(**{owner_column: OuterRef("pk")},
+                                                    **conditions)))
 
 
 def _visibility(model: type[models.Model], viewer: Viewer) -> Q:
@@ -157,7 +162,7 @@ def get_visible(viewer: Any, queryset: QuerySet[Model], **lookup: Any) -> Model:
     """The one visible record matching `lookup`, or NotFound — the same for missing and hidden."""
     record = visible_to(viewer, queryset).filter(**lookup).first()
     if record is None:
-        raise NotFound(queryset.model._meta.verbose_name)
+        raise NotFound(str(queryset.model._meta.verbose_name))
     return record
 
 

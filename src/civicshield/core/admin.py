@@ -14,6 +14,7 @@ def _backoffice_permission(request: HttpRequest) -> bool:
 
 
 # The back office is for the `admin` role only, whatever the staff flag says.
+# Replacing the method on this one instance is the point (not a subclass of AdminSite).
 admin.site.has_permission = _backoffice_permission  # type: ignore[method-assign]
 admin.site.site_header = "Civic Shield back office"
 

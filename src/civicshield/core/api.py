@@ -29,10 +29,11 @@ class TokenOut(Schema):
 @router.get("/me", response=MeOut)
 def me(request: HttpRequest) -> MeOut:
     user = request.user
+    assert user.is_authenticated  # the API's authentication lets only accounts in
     return MeOut(
         username=user.get_username(),
-        organisation=user.organisation.slug if user.organisation else None,  # type: ignore[union-attr]
-        role=user.role,  # type: ignore[union-attr]
+        organisation=user.organisation.slug if user.organisation else None,
+        role=user.role,
     )
 
 

@@ -44,7 +44,8 @@ class SecondFactorMiddleware:
         if (
             user.is_authenticated
             and authz.needs_second_factor(user)
-            and not user.is_verified()  # type: ignore[union-attr]
+            # django-otp's OTPMiddleware adds is_verified() to the user of each request.
+            and not user.is_verified()  # type: ignore[attr-defined]
             and request.path.startswith(("/app/", "/admin/"))
             and not request.path.startswith(_SECOND_FACTOR_OPEN_PATHS)
         ):

@@ -26,7 +26,18 @@ def db_datetime(moment: datetime) -> Any:
 
 def db_json(model: type[models.Model], field: str, value: Any) -> Any:
     """A JSON field's value as this backend's driver wants it."""
-    return model._meta.get_field(field).get_db_prep_save(value, connection)
+    json_field = model._meta.get_field(field)
+    if not isinstance(json_field, models.Field):
+        raise ValueError(f"{model.__name__}.{field} is not a column")
+    return json_field.get_db_prep_save(value, connection)
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    """The column of the field `name` (an attribute name, as callers pass them)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.column:
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return field.column
 
 
 def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]],
@@ -34,7 +45,7 @@ def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequ
     """INSERT the `rows` (tuples in the order of `fields`, attribute names) into `model`;
     with `ignore_conflicts`, a row that breaks a unique constraint is skipped."""
     meta = model._meta
-    columns = [meta.get_field(name).column for name in fields]
+    columns = [_column(model, name) for name in fields]
     quote = connection.ops.quote_name
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
     # Table and column names come from the model; values travel as parameters.
@@ -72,7 +83,7 @@ def update(model: type[models.Model], field: str, rows: Sequence[tuple[Any, Any]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field(field).column)} = %s "  # noqa: S608
+            f"UPDATE {quote(meta.db_table)} SET {quote(_column(model, field))} = %s "  # noqa: S608
             f"WHERE {quote(meta.pk.column)} = %s", list(rows))
 
 
@@ -81,9 +92,9 @@ def ids_by(model: type[models.Model], column: str, values: Sequence[Any],
     """(pk, column, *more) of the rows whose `column` is one of `values`, in chunks."""
     meta = model._meta
     quote = connection.ops.quote_name
-    wanted = ", ".join(quote(meta.get_field(name).column) for name in
+    wanted = ", ".join(quote(_column(model, name)) for name in
                        (meta.pk.name, column, *more))
-    match = quote(meta.get_field(column).column)
+    match = quote(_column(model, column))
     found: list[tuple[Any, ...]] = []
     select = f"SELECT {wanted} FROM {quote(meta.db_table)} WHERE {match}"  # noqa: S608
     with connection.cursor() as cursor:

@@ -102,7 +102,7 @@ def _audience(report_ids: Iterable[int]) -> dict[int, tuple]:
         for report_id, value in through.objects.filter(report_id__in=ids).values_list(
                 "report_id", column):
             named[report_id].add(f"{prefix}{value}")
-    result = {}
+    result: dict[int, tuple] = {}
     for pk, row in rows.items():
         if row["tlp"] in (TLP.CLEAR, TLP.GREEN):
             result[pk] = ("community",)

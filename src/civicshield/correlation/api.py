@@ -60,8 +60,10 @@ class CampaignFilters(Schema):
 
 
 def _links(views: list[selectors.LinkView]) -> list[LinkOut]:
-    return [LinkOut(from_=link.source, to=link.target, reason=link.reason, kind=link.kind,
-                    strength=link.strength) for link in views]
+    # By alias: a type checker knows the field's name in __init__ only as "from".
+    return [LinkOut.model_validate({"from": link.source, "to": link.target,
+                                    "reason": link.reason, "kind": link.kind,
+                                    "strength": link.strength}) for link in views]
 
 
 def campaign_out(summary: selectors.CampaignSummary) -> CampaignOut:
@@ -69,7 +71,7 @@ def campaign_out(summary: selectors.CampaignSummary) -> CampaignOut:
     campaign = summary.campaign
     return CampaignOut(
         id=campaign.pk, name=campaign.name, status=campaign.status,
-        score=ScoreOut(**{key: value for key, value in parts.as_dict().items()}),
+        score=ScoreOut.model_validate(parts.as_dict()),
         # Of the campaign as the caller may see it: hidden reports add nothing here.
         threshold_crossed=parts.crossed, reports=summary.reports,
         links=_links(summary.links), first_seen=summary.first_seen,

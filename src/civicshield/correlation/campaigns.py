@@ -128,21 +128,20 @@ def reconcile(affected: Iterable[int], conf: CorrelationSettings) -> tuple[set[i
             kept, merged = free[:1], free[1:]
         else:
             kept, merged = [], []
-        for campaign in merged:
-            absorbed[campaign] = kept[0]
+        for campaign_id in merged:
+            absorbed[campaign_id] = kept[0]
         assignment: dict[int, int] = dict(pinned)
         for report in part:
-            membership = current.get(report)
-            if (report not in assignment and membership is not None
-                    and membership.campaign_id in kept):
-                assignment[report] = membership.campaign_id
+            held = current.get(report)
+            if report not in assignment and held is not None and held.campaign_id in kept:
+                assignment[report] = held.campaign_id
         waiting = set(part) - set(assignment)
         if not kept:
             if len(part) >= conf.min_campaign_size:
-                campaign = Campaign.objects.create()
-                campaigns[campaign.pk] = campaign
-                created.add(campaign.pk)
-                assignment.update({report: campaign.pk for report in waiting})
+                new_campaign = Campaign.objects.create()
+                campaigns[new_campaign.pk] = new_campaign
+                created.add(new_campaign.pk)
+                assignment.update({report: new_campaign.pk for report in waiting})
         elif len(kept) == 1:
             assignment.update({report: kept[0] for report in waiting
                                if (kept[0], report) not in excluded})
@@ -159,16 +158,15 @@ def reconcile(affected: Iterable[int], conf: CorrelationSettings) -> tuple[set[i
     Membership.objects.filter(pk__in=[m.pk for m in stale]).delete()
     stale_ids = {m.pk for m in stale}
     fresh = []
-    for report, campaign in desired.items():
-        if campaign is None:
+    for report, wanted in desired.items():
+        if wanted is None:
             continue
-        membership = current.get(report)
-        if (membership is not None and membership.campaign_id == campaign
-                and membership.pk not in stale_ids):
+        held = current.get(report)
+        if held is not None and held.campaign_id == wanted and held.pk not in stale_ids:
             continue
-        fresh.append(Membership(campaign_id=campaign, report_id=report,
+        fresh.append(Membership(campaign_id=wanted, report_id=report,
                                 state=MembershipState.AUTO))
-        changed.add(campaign)
+        changed.add(wanted)
     Membership.objects.bulk_create(fresh, batch_size=1000)
     for gone, into in absorbed.items():
         Alert.objects.filter(campaign_id=gone).update(campaign_id=into)

@@ -19,9 +19,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 import numpy as np
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -46,6 +47,15 @@ TYPE_WEIGHTS: dict[str, float] = {
 }
 RARE_STRENGTH = 0.95  # two reports sharing a value no one else mentions
 COMMON_STRENGTH = 0.6  # a value just under the over-correlation limit
+
+
+class ReportRow(TypedDict):
+    """The fields of a report that correlation reads (`Report.objects.values(...)`)."""
+
+    pk: int
+    title: str
+    description: str
+    observed_start: datetime
 
 
 @dataclass
@@ -223,11 +233,11 @@ def _observable_evidence(ids: list[int], conf: CorrelationSettings,
 # --- Shared narrative -------------------------------------------------------------------
 
 
-def _text(row: dict) -> str:
+def _text(row: ReportRow) -> str:
     return f"{row['title']}\n{row['description']}"
 
 
-def _narrative_evidence(reports: dict[int, dict], conf: CorrelationSettings,
+def _narrative_evidence(reports: dict[int, ReportRow], conf: CorrelationSettings,
                         found: dict[int, dict[int, dict[str, Evidence]]]) -> None:
     ids = sorted(reports)
     stored_digests = dict(NarrativeFingerprint.objects.filter(report_id__in=ids)
@@ -304,7 +314,7 @@ def _narrative_evidence(reports: dict[int, dict], conf: CorrelationSettings,
 # --- Shared technique and target ----------------------------------------------------------
 
 
-def _technique_evidence(reports: dict[int, dict], conf: CorrelationSettings,
+def _technique_evidence(reports: dict[int, ReportRow], conf: CorrelationSettings,
                         found: dict[int, dict[int, dict[str, Evidence]]]) -> None:
     ids = sorted(reports)
     techniques = grouped(Report.techniques.through, ids, "term_id")
@@ -340,7 +350,7 @@ def _technique_evidence(reports: dict[int, dict], conf: CorrelationSettings,
     for report_id in ids:
         if not keys_of[report_id]:
             continue
-        observed: datetime = reports[report_id]["observed_start"]
+        observed = reports[report_id]["observed_start"]
         rows = (TechniquePosting.objects.filter(
             key__in=keys_of[report_id], observed_at__gte=observed - window,
             observed_at__lte=observed + window).exclude(report_id=report_id)
@@ -355,11 +365,12 @@ def _technique_evidence(reports: dict[int, dict], conf: CorrelationSettings,
                     strength, {**meaning, "days": conf.technique_window_days})
 
 
-def grouped(through: type, ids: list[int], column: str) -> dict[int, set[int]]:
+def grouped(through: type[models.Model], ids: list[int], column: str
+            ) -> dict[int, set[int]]:
     """report id → the `column` values of a report's many-to-many rows (`through`)."""
     result: dict[int, set[int]] = defaultdict(set)
     for start in range(0, len(ids), rows_sql.CHUNK):
-        for report_id, value in through.objects.filter(
+        for report_id, value in through._default_manager.filter(
                 report_id__in=ids[start:start + rows_sql.CHUNK]).values_list(
                 "report_id", column):
             result[report_id].add(value)

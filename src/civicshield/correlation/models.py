@@ -8,6 +8,8 @@ of rows per report; links are bounded per correlated report.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -15,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from civicshield.correlation.choices import AlertKind, CampaignStatus, LinkKind, MembershipState
 from civicshield.reports.choices import ObservableType
+
+if TYPE_CHECKING:
+    from civicshield.directory.models import User
 
 
 class NarrativeFingerprint(models.Model):
@@ -181,8 +186,8 @@ class Alert(models.Model):
     message = models.TextField()
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, through="AlertReceipt",
-                                        related_name="+")
+    recipients: models.ManyToManyField[User, AlertReceipt] = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="AlertReceipt", related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -55,7 +55,7 @@ def signature_from_bytes(data: bytes) -> np.ndarray:
 
 
 @functools.cache
-def _permutations(permutations: int) -> object:
+def _permutations(permutations: int) -> np.ndarray:
     """The hash permutations, drawn once: drawing them is most of a MinHash's set-up."""
     from datasketch import MinHash
 
@@ -67,7 +67,7 @@ def fingerprint(text: str, *, shingle_size: int, permutations: int) -> Fingerpri
 
     normalised = normalise(text)
     minhash = MinHash(num_perm=permutations, seed=1, scheme=SCHEME,
-                      permutations=_permutations(permutations))  # type: ignore[arg-type]
+                      permutations=_permutations(permutations))
     found = shingles(normalised, shingle_size)
     if found:
         minhash.update_batch(list(found))
@@ -107,7 +107,7 @@ def fingerprints(texts: list[str], *, shingle_size: int, permutations: int
             hashed = hashed ^ (hashed >> s2)
             hashed = hashed * m2
             hashed = hashed ^ (hashed >> s3)
-            a, b = _permutations(permutations)  # type: ignore[misc]
+            a, b = _permutations(permutations)
             permuted = hashed.reshape(-1, 1) * a.astype(np.uint32) + b.astype(np.uint32)
         present = [i for i, start in enumerate(starts)
                    if (starts[i + 1] if i + 1 < len(starts) else len(digests)) > start]

@@ -33,6 +33,6 @@ class CivicShieldUserAdmin(AuditedAdmin, UserAdmin):
     list_display = ("username", "organisation", "role", "is_active", "last_login")
     list_filter = ("role", "is_active")
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         ("Civic Shield", {"fields": ("organisation", "role", "preferred_language")}),
     )

@@ -71,11 +71,12 @@ def read_rows(stream: Iterable[str]) -> list[ContactRow]:
     reader = csv.reader(_without_bom(stream))
     records = enumerate(reader, start=1)
     try:
-        _, header_cells = next(records, (1, None))
-        if header_cells is None:
+        # Not `_, cells = ...`: a local `_` would hide gettext in this whole function.
+        header = next(records, None)
+        if header is None:
             raise InvalidRows([RowError(1, "header", _(
                 "The file is empty: line 1 must be the header."))])
-        columns = [cell.strip().lower() for cell in header_cells]
+        columns = [cell.strip().lower() for cell in header[1]]
         _check_header(columns)
         return [_row(line, columns, cells) for line, cells in records
                 if any(cell.strip() for cell in cells)]

@@ -7,7 +7,7 @@ given by the view, from the selectors, so a form never reads the database on its
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +31,8 @@ class OrganisationFilterForm(forms.Form):
 
     def __init__(self, *args: Any, countries: Iterable[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = _ANY + [(country, country) for country in countries]
+        cast(forms.ChoiceField, self.fields["country"]).choices = _ANY + [
+            (country, country) for country in countries]
 
     def filters(self) -> dict[str, Any]:
         """Keyword arguments for `selectors.organisations_visible_to`; empty when invalid."""
@@ -94,7 +95,7 @@ class OrganisationForm(forms.Form):
     def __init__(self, *args: Any, parents: Any, editing: bool = False,
                  may_verify: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = parents
+        cast(forms.ModelChoiceField, self.fields["parent"]).queryset = parents
         if editing:
             del self.fields["slug"]
         if not may_verify:
@@ -143,10 +144,10 @@ class ContactForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The organisations the user may manage, already read by the view.
         self._organisations = {organisation.pk: organisation for organisation in organisations}
-        self.fields["organisation"].choices = [
+        cast(forms.ChoiceField, self.fields["organisation"]).choices = [
             ("", "---------"), *((pk, o.name) for pk, o in self._organisations.items())
         ]
-        self.fields["escalates_to"].queryset = escalation_targets
+        cast(forms.ModelChoiceField, self.fields["escalates_to"]).queryset = escalation_targets
 
     def clean_organisation(self) -> Organisation:
         return self._organisations[self.cleaned_data["organisation"]]

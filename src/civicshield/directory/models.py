@@ -115,5 +115,6 @@ class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
     preferred_language = models.CharField(max_length=8, default="en")
 
-    class Meta(AbstractUser.Meta):
+    # django-stubs does not declare AbstractUser.Meta, which Django documents for this use.
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         swappable = "AUTH_USER_MODEL"

@@ -42,9 +42,9 @@ class OrganisationPatch(Schema):
 
 class OrganisationIn(OrganisationPatch):
     slug: str
-    name: str  # type: ignore[assignment]
-    sector: Sector  # type: ignore[assignment]
-    country: str  # type: ignore[assignment]
+    name: str
+    sector: Sector
+    country: str
 
 
 class ContactOut(Schema):
@@ -93,8 +93,8 @@ class ContactPatch(Schema):
 
 
 class ContactIn(ContactPatch):
-    organisation: str  # type: ignore[assignment]
-    name: str  # type: ignore[assignment]
+    organisation: str
+    name: str
 
     @field_validator("name")
     @classmethod

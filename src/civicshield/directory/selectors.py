@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -14,11 +14,18 @@ from civicshield.directory import normalise
 from civicshield.directory.choices import Availability, EscalationLevel
 from civicshield.directory.models import Contact, Organisation
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class ContactCount(TypedDict):
+    contact_count: int  # active contacts
+
 
 def organisations_visible_to(
     viewer: Any, *, sector: str = "", country: str = "", verified: bool | None = None,
     q: str = "",
-) -> QuerySet[Organisation]:
+) -> QuerySet[WithAnnotations[Organisation, ContactCount]]:
     """Organisations of the community, filtered; members only."""
     authz.require(viewer, "directory:view")
     queryset = Organisation.objects.select_related("parent").annotate(
@@ -271,7 +278,8 @@ def organisations_for_action(viewer: Any, action: str) -> list[Organisation]:
     organisations = list(Organisation.objects.order_by("name"))
     by_id = {organisation.pk: organisation for organisation in organisations}
     for organisation in organisations:
-        organisation.parent = by_id.get(organisation.parent_id)
+        if organisation.parent_id is not None:
+            organisation.parent = by_id.get(organisation.parent_id)
     return [organisation for organisation in organisations
             if authz.can(viewer, action, organisation)]
 

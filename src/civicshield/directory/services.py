@@ -207,7 +207,8 @@ def create_user(
     authz.require(actor, "backoffice:access")
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role “%(role)s”.") % {"role": role}})
-    generated = None if password else secrets.token_urlsafe(18)
+    chosen = password or secrets.token_urlsafe(18)
+    generated = None if password else chosen
     user = User(username=username, organisation=organisation, role=role, email=email,
                 is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
     with transaction.atomic():
@@ -215,8 +216,8 @@ def create_user(
             raise Conflict("username", _("This username is taken."))
         user.full_clean(exclude=["password"], validate_unique=False)
         if usable_password:
-            validate_password(password or generated, user)
-            user.set_password(password or generated)
+            validate_password(chosen, user)
+            user.set_password(chosen)
         else:
             user.set_unusable_password()
             generated = None

@@ -4,7 +4,7 @@ declared, 403 when recused)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from ninja import Router
@@ -27,10 +27,13 @@ from civicshield.panel.schemas import (
     ThresholdOut,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 router = Router(tags=["panel"])
 
 
-def _summary(case: PanelCase) -> CaseSummaryOut:
+def _summary(case: WithAnnotations[PanelCase, selectors.CaseCounts]) -> CaseSummaryOut:
     decision = getattr(case, "decision", None) if case.status == "decided" else None
     return CaseSummaryOut(
         id=case.pk, title=case.title, status=case.status, panel=case.panel.name,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -47,7 +47,7 @@ class PanelSettingsForm(forms.Form):
     def __init__(self, *args: Any, members: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.people = {str(m.pk): m for m in members}
-        self.fields["members"].choices = [
+        cast(forms.ChoiceField, self.fields["members"]).choices = [
             (key, f"{m.get_full_name() or m.get_username()} — "
                   f"{m.organisation.name if m.organisation else ''}")
             for key, m in self.people.items()]
@@ -87,9 +87,9 @@ class OpenCaseForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.report_choices = {str(r.pk): r for r in reports}
         self.organisation_choices = {o.slug: o for o in organisations}
-        self.fields["reports"].choices = [
+        cast(forms.ChoiceField, self.fields["reports"]).choices = [
             (key, f"{r.reference} — {r.title}") for key, r in self.report_choices.items()]
-        self.fields["affected_organisations"].choices = [
+        cast(forms.ChoiceField, self.fields["affected_organisations"]).choices = [
             (slug, o.name) for slug, o in self.organisation_choices.items()]
 
     def chosen_reports(self) -> list[Any]:
@@ -150,7 +150,7 @@ class BriefingForm(forms.Form):
     def __init__(self, *args: Any, organisations: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organisation_choices = {o.slug: o for o in organisations}
-        self.fields["organisation"].choices = [("", "—")] + [
+        cast(forms.ChoiceField, self.fields["organisation"]).choices = [("", "—")] + [
             (slug, o.name) for slug, o in self.organisation_choices.items()]
 
     def chosen_organisation(self) -> Any:
@@ -176,7 +176,8 @@ class OfferForm(forms.Form):
     def __init__(self, *args: Any, parties: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.party_choices = {p.slug: p for p in parties}
-        self.fields["party"].choices = [(slug, p.name) for slug, p in self.party_choices.items()]
+        cast(forms.ChoiceField, self.fields["party"]).choices = [
+            (slug, p.name) for slug, p in self.party_choices.items()]
 
     def chosen_party(self) -> Any:
         return self.party_choices[self.cleaned_data["party"]]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -36,6 +36,9 @@ from civicshield.panel.models import (
     PartyBriefingRound,
     ThresholdVersion,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 class MustDeclare(PermissionDenied):
@@ -93,7 +96,13 @@ def eligible_members(viewer: Any) -> QuerySet[Any]:
 # --- Cases ------------------------------------------------------------------------------
 
 
-def cases_visible_to(viewer: Any, *, status: str = "") -> QuerySet[PanelCase]:
+class CaseCounts(TypedDict):
+    assessment_count: int
+    report_count: int  # of the reports the viewer may see
+
+
+def cases_visible_to(viewer: Any, *, status: str = ""
+                     ) -> QuerySet[WithAnnotations[PanelCase, CaseCounts]]:
     """The cases the viewer may list, newest first: every case for coordinators, the cases
     of their own panels for members. Annotated with what a list shows, in one query."""
     authz.require(viewer, "panel_case:view")

@@ -148,6 +148,7 @@ def create_panel(
     chosen = _check_members(errors, members)
     fraction = _check_rules(errors, quorum, decision_rule, majority_fraction, briefing_tolerance)
     errors.raise_if_any()
+    assert fraction is not None  # refused above
     with transaction.atomic():
         panel = Panel.objects.create(
             name=name.strip(), quorum=quorum, decision_rule=decision_rule,
@@ -265,6 +266,7 @@ def open_case(
     if threshold is None:
         errors.add("panel", _("The panel has no written threshold yet."))
     errors.raise_if_any()
+    assert threshold is not None  # refused above
     affected = list(affected_organisations)
     with transaction.atomic():
         case = PanelCase.objects.create(
@@ -384,13 +386,14 @@ def decide(
             raise Conflict("decision", _("This case is decided already; a decision cannot "
                                          "be changed."))
         tally = tally_of(case)
-        if not tally.can_decide:
+        finding = tally.finding  # None while the panel cannot decide
+        if finding is None:
             raise ValidationError({"__all__": tally.why_not()})
-        if outcome == Outcome.PUBLIC_NOTICE and tally.finding not in ANNOUNCEABLE_FINDINGS:
+        if outcome == Outcome.PUBLIC_NOTICE and finding not in ANNOUNCEABLE_FINDINGS:
             raise ValidationError({"outcome": _(
                 "No agreement that the threshold is met, so no announcement: the outcome "
                 "cannot be a public notice (finding: %(finding)s).") % {
-                "finding": Finding(tally.finding).label}})
+                "finding": Finding(finding).label}})
         recusals = list(ConflictDeclaration.objects.filter(case=case, has_conflict=True)
                         .select_related("member").order_by("declared_at", "id"))
         assessed = set(Assessment.objects.filter(case=case).values_list("member_id", flat=True))
@@ -399,7 +402,7 @@ def decide(
                               if m.pk not in assessed and m.pk not in recused_ids)
         moment = now()
         decision = Decision.objects.create(
-            case=case, outcome=outcome, finding=tally.finding, decision_rule=tally.rule,
+            case=case, outcome=outcome, finding=finding, decision_rule=tally.rule,
             majority_fraction=tally.majority_fraction, quorum=tally.quorum,
             threshold_version_id=case.threshold_version_id,
             members_not_recused=tally.members_not_recused,
@@ -413,7 +416,7 @@ def decide(
         case.save(update_fields=["status", "decided_at"])
         given.status, given.decided_at = case.status, case.decided_at
         audit.record(actor=actor, action="panel_case.decide", target=case, details={
-            "outcome": outcome, "finding": tally.finding, "rule": tally.rule,
+            "outcome": outcome, "finding": finding, "rule": tally.rule,
             "quorum": tally.quorum, "meets": tally.votes_meeting,
             "does_not_meet": tally.votes_not_meeting,
             "recused": [r["member"] for r in decision.recusals]})

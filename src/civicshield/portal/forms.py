@@ -41,7 +41,8 @@ class ConcernForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if len(self.tip_description()) > MAX_TIP_LENGTH:
             self.add_error("description", _(
                 "Please keep your description and where and when under %(count)s characters "

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from civicshield.core.access import Viewer
 from civicshield.reports.choices import Source, Status
+from civicshield.reports.models import Report
 from civicshield.reports.selectors import reports_visible_to
 from civicshield.vocab.choices import Language
 from civicshield.vocab.models import Term, TermTranslation
@@ -37,9 +38,10 @@ def _labels(vocabulary: str, codes: list[str], lang: str) -> dict[str, str]:
     return labels
 
 
-def _counts(queryset: object, relation: str, vocabulary: str, lang: str) -> list[Tally]:
+def _counts(queryset: QuerySet[Report], relation: str, vocabulary: str, lang: str
+            ) -> list[Tally]:
     rows = list(
-        queryset.filter(**{f"{relation}__vocabulary__slug": vocabulary})  # type: ignore[attr-defined]
+        queryset.filter(**{f"{relation}__vocabulary__slug": vocabulary})
         .values(f"{relation}__code").annotate(count=Count("pk", distinct=True))
         .order_by("-count", f"{relation}__code")
     )

@@ -53,7 +53,9 @@ def _lang() -> str:
 
 def _with_text(notices: list[Notice], lang: str) -> list[Notice]:
     for notice in notices:
-        notice.text = notice_selectors.text_in(notice.current_version, lang)
+        # For the template: the text in the reader's language.
+        notice.text = notice_selectors.text_in(  # type: ignore[attr-defined]
+            notice.current_version, lang)
     return notices
 
 

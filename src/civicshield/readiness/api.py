@@ -9,7 +9,7 @@ from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from civicshield.readiness import selectors
-from civicshield.readiness.models import Election
+from civicshield.readiness.models import Election, ElectionPhase
 
 router = Router(tags=["readiness"])
 
@@ -35,9 +35,9 @@ class ElectionDetailOut(ElectionOut):
     live_phases: list[str]
 
 
-def _phase(phase: object) -> dict:
-    return {"code": phase.phase, "name": phase.get_phase_display(),  # type: ignore[attr-defined]
-            "start": phase.start, "end": phase.end}  # type: ignore[attr-defined]
+def _phase(phase: ElectionPhase) -> dict:
+    return {"code": phase.phase, "name": phase.get_phase_display(),
+            "start": phase.start, "end": phase.end}
 
 
 @router.get("/elections", response=list[ElectionOut])

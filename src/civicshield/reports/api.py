@@ -1,6 +1,6 @@
 """Reports, observables and victims over the API. Thin: selectors read, services write."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -17,9 +17,11 @@ from civicshield.reports.redaction import view_of
 from civicshield.reports.schemas import (
     AudienceSchema,
     ObservableMatchOut,
+    ObservableSchema,
     ReportIn,
     ReportOut,
     ReportPatch,
+    TLPCode,
     VictimOut,
 )
 from civicshield.sharing.api import organisations_from_slugs
@@ -79,10 +81,12 @@ def report_out(viewer: Any, report: Report, visible_primaries: set[int] | None =
         information_types=[t.code for t in report.information_types.all()],
         techniques=[t.code for t in report.techniques.all()],
         outcome=report.outcome, severity=report.severity, confidence=report.confidence,
-        tlp=report.tlp, audience=audience, victims=victims,
-        observables=[{"type": o.type, "value": o.value} for o in report.observables.all()],
+        tlp=cast(TLPCode, report.tlp),  # the field's choices are the TLP codes
+        audience=audience, victims=victims,
+        observables=[ObservableSchema(type=o.type, value=o.value)
+                     for o in report.observables.all()],
         status=report.status, closed_reason=report.closed_reason,
-        assignee=report.assignee.username if report.assignee_id else None,
+        assignee=report.assignee.username if report.assignee is not None else None,
         # A duplicate's primary is named only to those who may see it (as on the page).
         duplicate_of=(report.duplicate_of_id if report.duplicate_of_id in visible_primaries
                       else None),

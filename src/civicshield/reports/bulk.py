@@ -111,7 +111,8 @@ def save_reports(items: Sequence[BulkReport]) -> list[Report]:
     links: list[tuple[int, tuple[str, str]]] = []
     phases, information_types, techniques, organisations, groups, users = [], [], [], [], [], []
     for item in items:
-        report_id = item.report.pk  # type: ignore[union-attr]
+        assert item.report is not None  # created or given above
+        report_id = item.report.pk
         links += [(report_id, pair) for pair in dict.fromkeys(item.observables)]
         phases += [(report_id, term) for term in dict.fromkeys(item.phase_ids)]
         information_types += [(report_id, term) for term in dict.fromkeys(

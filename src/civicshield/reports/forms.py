@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -44,7 +44,7 @@ class ReportFilterForm(forms.Form):
     information_type = forms.ChoiceField(label=_("Information type"), required=False,
                                          choices=_ANY)
     severity = forms.TypedChoiceField(label=_("Severity at least"), required=False,
-                                      choices=_ANY + SEVERITIES, coerce=int, empty_value=None)
+                                      choices=[*_ANY, *SEVERITIES], coerce=int, empty_value=None)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=_ANY + Status.choices)
     outcome = forms.ChoiceField(label=_("Outcome"), required=False,
                                 choices=_ANY + Outcome.choices)
@@ -59,11 +59,14 @@ class ReportFilterForm(forms.Form):
                  victims: Iterable[tuple[int, str]] = (),
                  organisations: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["phase"].choices = _ANY + [(t.code, t.name) for t in phases]
-        self.fields["information_type"].choices = _ANY + [
+        cast(forms.ChoiceField, self.fields["phase"]).choices = _ANY + [
+            (t.code, t.name) for t in phases]
+        cast(forms.ChoiceField, self.fields["information_type"]).choices = _ANY + [
             (t.code, t.name) for t in information_types]
-        self.fields["victim"].choices = _ANY + [(str(pk), label) for pk, label in victims]
-        self.fields["organisation"].choices = _ANY + [(o.slug, o.name) for o in organisations]
+        cast(forms.ChoiceField, self.fields["victim"]).choices = _ANY + [
+            (str(pk), label) for pk, label in victims]
+        cast(forms.ChoiceField, self.fields["organisation"]).choices = _ANY + [
+            (o.slug, o.name) for o in organisations]
 
     def filters(self) -> dict[str, Any]:
         """Keyword arguments for `selectors.reports_visible_to`; empty when invalid."""
@@ -96,12 +99,13 @@ class BulkActionForm(forms.Form):
 
     def __init__(self, *args: Any, assignees: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             (person.username, person.get_full_name() or person.username) for person in assignees
         ] + [("", _("— nobody (unassign) —"))]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") == self.MERGE and not (data.get("primary") or "").strip():
             self.add_error("primary", _("Name the report the others are merged into."))
         return data
@@ -116,7 +120,7 @@ class ObservableChoiceField(forms.MultipleChoiceField):
         kind, _separator, rest = str(value).partition(":")
         return kind in ObservableType.values and bool(rest)
 
-    def clean(self, value: Any) -> list[dict[str, str]]:  # type: ignore[override]
+    def clean(self, value: Any) -> list[dict[str, str]]:
         chosen = super().clean(value)
         return [dict(zip(("type", "value"), item.split(":", 1), strict=True))
                 for item in chosen]
@@ -185,16 +189,18 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.phase_terms = list(phases)
         self.information_type_terms = list(information_types)
-        self.fields["phases"].choices = [(t.code, t.name) for t in self.phase_terms]
-        self.fields["information_types"].choices = [
+        cast(forms.ChoiceField, self.fields["phases"]).choices = [
+            (t.code, t.name) for t in self.phase_terms]
+        cast(forms.ChoiceField, self.fields["information_types"]).choices = [
             (t.code, t.name) for t in self.information_type_terms]
         self.organisations = {o.slug: o for o in organisations}
         self.groups = {g.slug: g for g in groups}
         self.people = {p.username: p for p in people}
-        self.fields["audience_organisations"].choices = [
+        cast(forms.ChoiceField, self.fields["audience_organisations"]).choices = [
             (slug, o.name) for slug, o in self.organisations.items()]
-        self.fields["audience_groups"].choices = [(slug, g.name) for slug, g in self.groups.items()]
-        self.fields["audience_users"].choices = [
+        cast(forms.ChoiceField, self.fields["audience_groups"]).choices = [
+            (slug, g.name) for slug, g in self.groups.items()]
+        cast(forms.ChoiceField, self.fields["audience_users"]).choices = [
             (username, f"{p.get_full_name() or username} ({p.organisation.name})")
             for username, p in self.people.items()]
         meanings = {**TLP_MEANINGS, **(tlp_meanings or {})}
@@ -221,10 +227,9 @@ class ReportForm(forms.Form):
         """The observables ticked in the submitted form, to show them again on an error."""
         if not self.is_bound or "observables" not in self.fields:
             return []
-        field = self.fields["observables"]
+        field = cast(ObservableChoiceField, self.fields["observables"])
         return [dict(zip(("type", "value"), item.split(":", 1), strict=True))
-                for item in self.data.getlist(self.add_prefix("observables"))
-                if field.valid_value(item)]  # type: ignore[attr-defined]
+                for item in self["observables"].value() if field.valid_value(item)]
 
     @staticmethod
     def initial_for(report: Any) -> dict[str, Any]:
@@ -263,7 +268,7 @@ class VictimForm(forms.Form):
 
     def __init__(self, *args: Any, organisations: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [("", _("— none —"))] + [
+        cast(forms.ChoiceField, self.fields["organisation"]).choices = [("", _("— none —"))] + [
             (o.slug, o.name) for o in organisations]
 
     def victim(self) -> dict[str, Any] | None:
@@ -283,8 +288,9 @@ class BaseVictimFormSet(forms.BaseFormSet):
         return [victim for form in self.forms if (victim := form.victim()) is not None]
 
 
-VictimFormSet = forms.formset_factory(VictimForm, formset=BaseVictimFormSet, extra=2,
-                                      max_num=10, absolute_max=20)
+# The factory subclasses `formset`; the stubs type its result as a plain BaseFormSet.
+VictimFormSet = cast(type[BaseVictimFormSet], forms.formset_factory(
+    VictimForm, formset=BaseVictimFormSet, extra=2, max_num=10, absolute_max=20))
 
 
 class StatusForm(forms.Form):

@@ -71,7 +71,7 @@ class Victim(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.organisation.name if self.organisation_id else self.name
+        return self.organisation.name if self.organisation is not None else self.name
 
 
 class Report(Shareable):
@@ -96,8 +96,8 @@ class Report(Shareable):
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="assigned_reports")
     victims = models.ManyToManyField(Victim, blank=True, related_name="reports")
-    observables = models.ManyToManyField(Observable, through="ReportObservable", blank=True,
-                                         related_name="reports")
+    observables: models.ManyToManyField[Observable, ReportObservable] = models.ManyToManyField(
+        Observable, through="ReportObservable", blank=True, related_name="reports")
     tip_contact = models.CharField(
         max_length=200, blank=True, help_text=_("How a member of the public who sent a tip "
                                                 "agreed to be reached."),

@@ -31,9 +31,10 @@ class VictimView:
 
 
 def _description(victim: Victim) -> str:
-    region = victim.region or (victim.organisation.region if victim.organisation_id else "")
+    region = victim.region or (victim.organisation.region
+                               if victim.organisation is not None else "")
     kind = VictimKind(victim.kind)
-    if kind == VictimKind.ORGANISATION and victim.organisation_id:
+    if kind == VictimKind.ORGANISATION and victim.organisation is not None:
         sector = victim.organisation.get_sector_display().lower()
         base = _("an organisation (%(sector)s)") % {"sector": sector}
     else:
@@ -65,10 +66,11 @@ def view_of(viewer: Any, victim: Victim) -> VictimView:
     if may_identify(viewer, victim):
         return VictimView(
             id=victim.pk, label=str(victim), kind=victim.kind,
-            region=victim.region or (victim.organisation.region if victim.organisation_id
-                                     else ""),
+            region=victim.region or (victim.organisation.region
+                                     if victim.organisation is not None else ""),
             identified=True,
-            organisation_slug=victim.organisation.slug if victim.organisation_id else None,
+            organisation_slug=(victim.organisation.slug if victim.organisation is not None
+                               else None),
             consent=victim.consent,
         )
     return VictimView(id=None, label=_description(victim), kind=victim.kind,

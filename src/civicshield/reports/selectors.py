@@ -199,6 +199,7 @@ def assignees_for(viewer: Any) -> list[Any]:
     people = User.objects.filter(is_active=True, organisation__isnull=False).select_related(
         "organisation").order_by("username")
     if not (who.is_coordinator or authz.can(viewer, "organisation:change")):
+        assert who.organisation_id is not None  # a member's
         people = people.filter(organisation_id=who.organisation_id)
     return [person for person in people if authz.can(person, "report:triage")]
 

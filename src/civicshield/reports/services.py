@@ -525,6 +525,7 @@ def submit_public_tip(*, description: str, contact: str = "", title: str = "") -
     if coordinator is None:
         errors.add("__all__", _("This instance is not set up to receive tips yet."))
     errors.raise_if_any()
+    assert coordinator is not None  # refused above
     now = timezone.now()
     report = Report(
         reference=new_reference(), title=(title.strip() or description[:80])[:200],

@@ -134,8 +134,8 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     back = reverse("reports:list") + (f"?{query}" if query else "")
     if not form.is_valid():
         for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+            for error in errors:  # an ErrorList yields its messages as text
+                messages.error(request, str(error))
         return redirect(back)
     wanted = set(form.cleaned_data["report"])
     reports = selectors.reports_by_ids(viewer, sorted(wanted))
@@ -263,7 +263,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
         "form": form, "victims": victims, "report": None,
         "extracted": _extracted_rows(form.posted_observables(), checked=True),
         "techniques": _techniques(viewer),
-        "suggestion": _suggestion(viewer, form.data.getlist("information_types")
+        "suggestion": _suggestion(viewer, request.POST.getlist("information_types")
                                   if form.is_bound else []),
         "regions": sorted({o.region for o in choices["organisations"] if o.region}),
     })

@@ -218,6 +218,8 @@ def vocabulary_releases(request: HttpRequest, slug: str) -> list[dict]:
          "imported_at": release.imported_at, "added": release.added,
          "changed": release.changed, "deprecated": release.deprecated,
          "changes": [{"code": entry.term.code, "change": entry.change,
-                      "summary": entry.summary} for entry in release.log]}
+                      "summary": entry.summary}
+                     # `log`: set by Prefetch(to_attr=...) in selectors.releases_of.
+                     for entry in release.log]}  # type: ignore[attr-defined]
         for release in selectors.releases_of(request.user, vocabulary)
     ]

@@ -51,7 +51,7 @@ class Article(models.Model):
         ]
 
     def __str__(self) -> str:
-        title = self.current_version.title if self.current_version_id else self.slug
+        title = self.current_version.title if self.current_version is not None else self.slug
         return f"{self.get_kind_display()} [{self.language}] {title}"
 
 

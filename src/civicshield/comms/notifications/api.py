@@ -87,7 +87,10 @@ def notification_out(viewer: Any, notification: Notification) -> NotificationOut
             opened_at=r.opened_at, acknowledged_at=r.acknowledged_at,
             acknowledged_via=r.acknowledged_via,
             deliveries=[_delivery(d) for d in r.deliveries.all()]) for r in recipients],
-        webhooks=[_delivery(d) for d in notification.webhook_deliveries] if sender else [],
+        # `webhook_deliveries`: set by Prefetch(to_attr=...) in selectors._with_states.
+        webhooks=([_delivery(d)
+                   for d in notification.webhook_deliveries]  # type: ignore[attr-defined]
+                  if sender else []),
     )
 
 
@@ -115,8 +118,9 @@ def list_notifications(request: HttpRequest, filters: Query[NotificationFilters]
 def get_notification(request: HttpRequest, notification_id: int) -> Any:
     notification = selectors.notification_for(request.user, notification_id)
     item = notification_out(request.user, notification)
-    item.report = selectors.visible_report_references(request.user, [notification]).get(
-        notification.report_id)
+    if notification.report_id is not None:
+        item.report = selectors.visible_report_references(request.user, [notification]).get(
+            notification.report_id)
     return item
 
 

@@ -374,6 +374,8 @@ def delivery_settings_for(viewer: Any) -> tuple[list[Any], list[Any]]:
                 if organisation is not None
                 and core_authz.can(viewer, "notification:manage_webhooks", organisation)
                 else [])
-    contacts = [c for c in contacts_visible_to(viewer).select_related("notification_preference")
-                if core_authz.can(viewer, "contact:change", c)]
+    visible = contacts_visible_to(viewer)
+    if isinstance(visible, QuerySet):  # a list only when filtered by topic or phase
+        visible = visible.select_related("notification_preference")
+    contacts = [c for c in visible if core_authz.can(viewer, "contact:change", c)]
     return webhooks, contacts

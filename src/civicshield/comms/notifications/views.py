@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civicshield.comms.choices import NotificationKind, NotificationStatus
+from civicshield.comms.models import Notification
 from civicshield.comms.notifications import selectors, services
 from civicshield.core import authz
 from civicshield.core.errors import NotFound
 
 
-def _notification_or_404(request: HttpRequest, notification_id: int) -> object:
+def _notification_or_404(request: HttpRequest, notification_id: int) -> Notification:
     try:
         return selectors.notification_for(request.user, notification_id)
     except NotFound:
@@ -177,8 +178,9 @@ def delivery_settings(request: HttpRequest) -> HttpResponse:
         except NotFound:
             raise Http404 from None
     webhooks, contacts = selectors.delivery_settings_for(viewer)
+    own_organisation = getattr(viewer, "organisation", None)
     return render(request, "comms/notifications/settings.html", {
         "webhooks": webhooks, "contacts": contacts, "issued": issued,
-        "can_register": getattr(viewer, "organisation", None) is not None and authz.can(
-            viewer, "notification:manage_webhooks", viewer.organisation),
+        "can_register": own_organisation is not None and authz.can(
+            viewer, "notification:manage_webhooks", own_organisation),
     })

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from civicshield.vocab.importers import (
     attack_stix,
@@ -20,7 +21,8 @@ __all__ = ["KINDS", "ParsedRelease", "parse_file"]
 KINDS = ("built-in", "disarm", "attack", "misp-taxonomy", "misp-galaxy")
 
 
-def _kind_of(path: Path, data: bytes) -> tuple[str, object]:
+def _kind_of(path: Path, data: bytes) -> tuple[str, dict[str, Any] | None]:
+    """The kind of the file and, unless it is a workbook, its JSON document."""
     if path.suffix.lower() == ".xlsx":
         return "disarm", None
     document = load_json(path, data)
@@ -56,10 +58,10 @@ def parse_file(path: Path, *, kind: str = "", label: str = "") -> ParsedRelease:
     if kind and kind != found:
         raise invalid(path.name, f"is a {found} file, not a {kind} file")
     digest = digest_of(data)
+    if document is None:  # a DISARM workbook
+        return disarm_xlsx.parse(path, data, digest, label)
     if found == "built-in":
         return builtin.parse(path, document, digest, label)
-    if found == "disarm" and document is None:
-        return disarm_xlsx.parse(path, data, digest, label)
     if found == "disarm":
         return disarm_stix.parse(path, document, digest, label)
     if found == "attack":

@@ -65,16 +65,17 @@ def parse(path: Path, bundle: dict[str, Any], digest: str, label: str = "") -> P
         phases = [
             phase.get("phase_name", "") for phase in technique.get("kill_chain_phases", []) or []
         ]
-        tactic = next((tactic_by_shortname[p] for p in phases if p in tactic_by_shortname), "")
+        tactic_code = next(
+            (tactic_by_shortname[p] for p in phases if p in tactic_by_shortname), "")
         is_sub = bool(technique.get("x_mitre_is_subtechnique")) or "." in code
         description = str(technique.get("description", ""))
         terms.append(ParsedTerm(
             code=code, name=str(technique.get("name", code)),
             kind=TermKind.SUBTECHNIQUE if is_sub else TermKind.TECHNIQUE, scope="red",
             plain=plain_from(description, code), technical=description,
-            parent_code=code.split(".")[0] if is_sub else tactic,
+            parent_code=code.split(".")[0] if is_sub else tactic_code,
             deprecated=bool(technique.get("revoked") or technique.get("x_mitre_deprecated")),
-            position=position, extra={"stix_id": technique.get("id"), "tactic": tactic},
+            position=position, extra={"stix_id": technique.get("id"), "tactic": tactic_code},
         ))
     check_unique(file_name, (term.code for term in terms))
     matrix = next((item for item in objects if item.get("type") == "x-mitre-matrix"), {})

@@ -30,7 +30,10 @@ def _viewer(context: template.Context) -> Any:
 
 def _lookup(context: template.Context, vocabulary: str, code: str, lang: str) -> Term | None:
     # One query per distinct term per page render, however often it appears.
-    cache = context.render_context.setdefault("vocab_terms", {})
+    render_context = context.render_context
+    if "vocab_terms" not in render_context:
+        render_context["vocab_terms"] = {}
+    cache: dict[tuple[str, str, str], Term | None] = render_context["vocab_terms"]
     key = (vocabulary, code, lang)
     if key not in cache:
         try:
@@ -41,7 +44,7 @@ def _lookup(context: template.Context, vocabulary: str, code: str, lang: str) ->
 
 
 def render_term(context: template.Context, term: Term) -> SafeString:
-    counter = context.render_context.get("vocab_terms_counter", 0) + 1
+    counter = (context.render_context.get("vocab_terms_counter") or 0) + 1
     context.render_context["vocab_terms_counter"] = counter
     tip_id = f"term-tip-{counter}"
     text = selectors.localised(term)

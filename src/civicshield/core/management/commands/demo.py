@@ -37,7 +37,7 @@ def load_with_progress(loader: ModuleType, stdout: OutputWrapper) -> Any:
 
 def describe_summary(summary: Any) -> str:
     """": 12 organisations, 30 contacts" from the summary's counts, if it has any."""
-    if not dataclasses.is_dataclass(summary):
+    if not dataclasses.is_dataclass(summary) or isinstance(summary, type):
         return ""
     counts = [f"{value} {name}" for name, value in dataclasses.asdict(summary).items()
               if isinstance(value, int) and not isinstance(value, bool)]

@@ -123,7 +123,8 @@ class Command(CivicShieldCommand):
         return console.status(message) if console.is_terminal else nullcontext()
 
     def _serve(self, host: str, port: int, threads: int, demo: ModuleType | None) -> None:
-        from waitress import create_server
+        # types-waitress omits this re-export of waitress.server.create_server (tests patch it).
+        from waitress import create_server  # type: ignore[attr-defined]
 
         from civicshield.wsgi import application
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -35,7 +35,9 @@ class Command(BaseCommand):
                             help="release label, when the file carries no version of its own")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        console = Console(file=self.stdout, highlight=False)
+        # The stream itself, not its OutputWrapper: that one ends every write with a newline,
+        # which breaks rich's in-place progress bar on a terminal.
+        console = Console(file=cast(TextIO, self.stdout._out), highlight=False)
         with audit.surface(Surface.CLI), Progress(
             TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
             TimeElapsedColumn(), console=console, transient=True,
