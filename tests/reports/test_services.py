@@ -140,3 +140,24 @@ def test_adding_observables_exports_the_report_as_a_new_version() -> None:
     assert after["id"] == before["id"]
     assert len(after["object_refs"]) > len(before["object_refs"])
     assert after["modified"] > before["modified"]
+
+
+@pytest.mark.parametrize("order", [("partners", "public"), ("public", "partners")])
+def test_a_victim_named_twice_in_one_report_is_one_victim_with_the_narrowest_consent(
+        order: tuple[str, str]) -> None:
+    from django.utils import timezone
+
+    reporter = make_user(Role.ANALYST)
+    officer = {"kind": "official", "name": "Returning Officer Quill"}
+    services.create_report(actor=reporter, data=services.ReportInput(
+        title="A forged statement", description="d", observed_start=timezone.now(),
+        tlp=TLP.GREEN, victims=[{**officer, "consent": "public"}]))
+    second = services.create_report(actor=reporter, data=services.ReportInput(
+        title="The statement again", description="d", observed_start=timezone.now(),
+        tlp=TLP.GREEN))
+
+    services.update_report(actor=reporter, report=second, changes={
+        "victims": [{**officer, "consent": consent} for consent in order]})
+
+    assert list(Victim.objects.values_list("consent", flat=True)) == ["partners"]
+    assert list(second.victims.values_list("name", flat=True)) == ["Returning Officer Quill"]

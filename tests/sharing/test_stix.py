@@ -92,6 +92,34 @@ def test_re_export_is_identical() -> None:
     assert first == second
 
 
+def test_a_victim_identity_whose_consent_narrows_is_exported_as_a_new_version() -> None:
+    import time
+
+    from django.utils import timezone
+
+    from civicshield.core.access import Viewer
+    from civicshield.reports.services import ReportInput, create_report
+    from civicshield.sharing.stix.export import BundleFilters, bundle_objects
+
+    analyst = make_user(Role.ANALYST)
+    member = Viewer.for_organisation(make_organisation())
+
+    def report(title: str, consent: str) -> dict[str, Any]:
+        create_report(actor=analyst, data=ReportInput(
+            title=title, description="A forged statement.", observed_start=timezone.now(),
+            tlp=TLP.CLEAR, victims=[{"kind": "official", "name": "Returning Officer Quill",
+                                     "consent": consent}]))
+        return next(body for body in bundle_objects(member, BundleFilters())
+                    if body.get("name") == "Returning Officer Quill")
+
+    before = report("A forged statement", "public")
+    time.sleep(0.002)
+    after = report("The statement again", "partners")
+
+    assert after["object_marking_refs"] != before["object_marking_refs"]
+    assert after["modified"] > before["modified"]  # consumers replace the wider copy
+
+
 def test_private_victim_is_never_exported_to_partners() -> None:
     owner = make_organisation()
     report = make_report(tlp=TLP.GREEN, owner=owner)

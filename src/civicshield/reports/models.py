@@ -59,6 +59,9 @@ class Victim(models.Model):
                                       "who they are."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a report last narrowed `consent`: the victim's exported identity is then another
+    # version of it (STIX `modified`), so consumers replace the wider copy they hold.
+    consent_narrowed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

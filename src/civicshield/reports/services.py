@@ -151,6 +151,7 @@ def _victims(errors: FieldErrors, actor: Any, given: Sequence[Mapping[str, Any]]
     from civicshield.directory.selectors import organisation_for
 
     victims: list[Victim] = []
+    seen: dict[tuple[Any, ...], Victim] = {}
     for position, item in enumerate(given):
         consent = item.get("consent") or Consent.PRIVATE
         if consent not in Consent.values:
@@ -184,10 +185,16 @@ def _victims(errors: FieldErrors, actor: Any, given: Sequence[Mapping[str, Any]]
             victim = Victim.objects.filter(kind=kind, name__iexact=name, region__iexact=region,
                                            recorded_by=recorder).first() or Victim(
                 kind=kind, name=name, region=region, consent=consent, recorded_by=recorder)
+        # One victim named twice is one victim, whose narrowest consent holds.
+        key: tuple[Any, ...] = ("victim", victim.pk) if victim.pk else (
+            ("organisation", victim.organisation_id) if victim.organisation_id else
+            ("described", victim.kind, victim.name.casefold(), victim.region.casefold()))
+        victim = seen.setdefault(key, victim)
         # A report can narrow what may be disclosed of a victim, never widen it.
-        if victim.pk and _consent_width(consent) < _consent_width(victim.consent):
+        if _consent_width(consent) < _consent_width(victim.consent):
             victim.consent = consent
-        victims.append(victim)
+        if victim not in victims:
+            victims.append(victim)
     return victims
 
 
@@ -199,10 +206,14 @@ def _save_victims(victims: Sequence[Victim], report: Report) -> list[int]:
     may no longer be disclosed of the victim."""
     held = dict(Victim.objects.filter(pk__in=[v.pk for v in victims if v.pk])
                 .values_list("pk", "consent"))
+    now = timezone.now()
+    narrowed = []
     for victim in victims:
+        if victim.pk in held and _consent_width(victim.consent) < _consent_width(held[victim.pk]):
+            victim.consent_narrowed_at = now
+            narrowed.append(victim.pk)
         victim.save()
-    narrowed = sorted(v.pk for v in victims if v.pk in held
-                      and _consent_width(v.consent) < _consent_width(held[v.pk]))
+    narrowed.sort()
     if narrowed:
         Report.objects.filter(pk__in=Report.victims.through.objects.filter(
             victim_id__in=narrowed).values("report_id")).exclude(pk=report.pk).update(

@@ -254,7 +254,8 @@ def report_objects(report: Report, context: ExportContext) -> list[dict[str, Any
         identity = {
             "type": "identity", "spec_version": "2.1",
             "id": sdo_id("identity", "victim", victim.pk),
-            "created": timestamp(victim.created_at), "modified": timestamp(victim.created_at),
+            "created": timestamp(victim.created_at),
+            "modified": timestamp(victim.consent_narrowed_at or victim.created_at),
             "name": view.label, "identity_class": IDENTITY_CLASSES[VictimKind(victim.kind)],
             "object_marking_refs": [marking_id(narrower(tlp, CONSENT_CAP[Consent(
                 victim.consent)]))],
