@@ -25,6 +25,7 @@ test: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench
+	CIVICSHIELD_DATA_DIR=$${CIVICSHIELD_DATA_DIR:-var/lint} $(BIN)/mypy
 
 bench: install-dev
 	$(BIN)/python -m bench

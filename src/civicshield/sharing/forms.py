@@ -6,7 +6,7 @@ are given by the view, from the selectors, so a form never reads the database on
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -14,6 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from civicshield.core.markings import TLP
 from civicshield.directory.choices import Sector
+
+if TYPE_CHECKING:
+    from civicshield.directory.models import Organisation
+    from civicshield.sharing.models import SharingGroup
 
 
 class TermMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -45,18 +49,19 @@ class AgreementForm(forms.Form):
         label=_("Providing sectors"), required=False, choices=Sector.choices,
         widget=_checkboxes(),
         help_text=_("Every organisation of these sectors commits to share."))
-    providers = forms.ModelMultipleChoiceField(
-        label=_("Providing organisations"), required=False, queryset=None,  # type: ignore[arg-type]
+    # The querysets are the view's, given to __init__.
+    providers: forms.ModelMultipleChoiceField[Organisation] = forms.ModelMultipleChoiceField(
+        label=_("Providing organisations"), required=False, queryset=None,
         widget=_checkboxes(), help_text=_("Or name the organisations that commit to share."))
     information_types = TermMultipleChoiceField(
-        label=_("Information types"), required=False, queryset=None,  # type: ignore[arg-type]
+        label=_("Information types"), required=False, queryset=None,
         widget=_checkboxes(), help_text=_("None ticked: every information type."))
-    recipient_organisations = forms.ModelMultipleChoiceField(
-        label=_("Recipient organisations"), required=False,
-        queryset=None, widget=_checkboxes())  # type: ignore[arg-type]
-    recipient_groups = forms.ModelMultipleChoiceField(
-        label=_("Recipient sharing groups"), required=False,
-        queryset=None, widget=_checkboxes())  # type: ignore[arg-type]
+    recipient_organisations: forms.ModelMultipleChoiceField[Organisation] = (
+        forms.ModelMultipleChoiceField(label=_("Recipient organisations"), required=False,
+                                       queryset=None, widget=_checkboxes()))
+    recipient_groups: forms.ModelMultipleChoiceField[SharingGroup] = (
+        forms.ModelMultipleChoiceField(label=_("Recipient sharing groups"), required=False,
+                                       queryset=None, widget=_checkboxes()))
     default_tlp = forms.ChoiceField(
         label=_("Default marking"), choices=TLP.choices, initial=TLP.AMBER,
         help_text=_("Applied to a covered report unless the reporter chooses otherwise."))
@@ -68,16 +73,18 @@ class AgreementForm(forms.Form):
         help_text=_("Expected time from detection to sharing."))
     contact = ContactChoiceField(
         label=_("Contact for the agreement"), required=False,
-        queryset=None)  # type: ignore[arg-type]
+        queryset=None)
 
     def __init__(self, *args: Any, organisations: QuerySet[Any], information_types: Any,
                  groups: QuerySet[Any], contacts: QuerySet[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["providers"].queryset = organisations  # type: ignore[attr-defined]
-        self.fields["recipient_organisations"].queryset = organisations  # type: ignore[attr-defined]
-        self.fields["information_types"].queryset = information_types  # type: ignore[attr-defined]
-        self.fields["recipient_groups"].queryset = groups  # type: ignore[attr-defined]
-        self.fields["contact"].queryset = contacts  # type: ignore[attr-defined]
+        cast(forms.ModelMultipleChoiceField, self.fields["providers"]).queryset = organisations
+        cast(forms.ModelMultipleChoiceField,
+             self.fields["recipient_organisations"]).queryset = organisations
+        cast(forms.ModelMultipleChoiceField,
+             self.fields["information_types"]).queryset = information_types
+        cast(forms.ModelMultipleChoiceField, self.fields["recipient_groups"]).queryset = groups
+        cast(forms.ModelChoiceField, self.fields["contact"]).queryset = contacts
 
 
 class SharingGroupForm(forms.Form):
@@ -86,20 +93,22 @@ class SharingGroupForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
-    organisations = forms.ModelMultipleChoiceField(
-        label=_("Member organisations"), required=False,
-        queryset=None, widget=_checkboxes())  # type: ignore[arg-type]
+    # The queryset is the view's, given to __init__.
+    organisations: forms.ModelMultipleChoiceField[Organisation] = forms.ModelMultipleChoiceField(
+        label=_("Member organisations"), required=False, queryset=None, widget=_checkboxes())
 
     def __init__(self, *args: Any, organisations: QuerySet[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisations"].queryset = organisations  # type: ignore[attr-defined]
+        cast(forms.ModelMultipleChoiceField,
+             self.fields["organisations"]).queryset = organisations
 
 
 class SharingGroupMembersForm(forms.Form):
-    organisations = forms.ModelMultipleChoiceField(
-        label=_("Member organisations"), required=False,
-        queryset=None, widget=_checkboxes())  # type: ignore[arg-type]
+    # The queryset is the view's, given to __init__.
+    organisations: forms.ModelMultipleChoiceField[Organisation] = forms.ModelMultipleChoiceField(
+        label=_("Member organisations"), required=False, queryset=None, widget=_checkboxes())
 
     def __init__(self, *args: Any, organisations: QuerySet[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisations"].queryset = organisations  # type: ignore[attr-defined]
+        cast(forms.ModelMultipleChoiceField,
+             self.fields["organisations"]).queryset = organisations

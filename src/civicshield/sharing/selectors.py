@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
@@ -12,6 +12,9 @@ from civicshield.core import authz
 from civicshield.core.errors import NotFound
 from civicshield.core.markings import width
 from civicshield.sharing.models import SharingAgreement, SharingGroup
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def sharing_groups_visible_to(viewer: Any) -> QuerySet[SharingGroup]:
@@ -102,7 +105,7 @@ class MatrixCell:
 
 @dataclass
 class SharingMatrix:
-    sectors: list[tuple[str, str]]
+    sectors: list[tuple[str, StrOrPromise]]  # code and label, translated when shown
     information_types: list[Any]
     cells: dict[tuple[str, int], MatrixCell]
     holes: list[Any]  # information types no one has agreed to share

@@ -7,11 +7,12 @@ ValidationError or Conflict becomes form errors, PermissionDenied the 403 page, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -32,7 +33,11 @@ from civicshield.sharing.forms import (
 from civicshield.sharing.models import SharingAgreement, SharingGroup
 from civicshield.vocab.selectors import localised, terms_visible_to
 
-SECTOR_LABELS: dict[str, str] = dict(Sector.choices)
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# Lazy labels, translated when shown.
+SECTOR_LABELS: dict[str, StrOrPromise] = dict(Sector.choices)
 
 
 def _require(request: HttpRequest, action: str, resource: Any = None) -> None:
@@ -110,12 +115,13 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def agreement_create(request: HttpRequest) -> HttpResponse:
     _require(request, "agreement:manage")
     contacts = directory_selectors.contacts_visible_to(request.user)
+    assert isinstance(contacts, QuerySet)  # a list only when filtered by topic or phase
     form = AgreementForm(
         request.POST if request.method == "POST" else None,
         organisations=directory_selectors.organisations_visible_to(request.user).order_by("name"),
         information_types=_information_types(request),
         groups=selectors.sharing_groups_visible_to(request.user),
-        contacts=contacts.order_by("organisation__name", "name"),  # type: ignore[union-attr]
+        contacts=contacts.order_by("organisation__name", "name"),
     )
     if request.method == "POST" and form.is_valid():
         try:

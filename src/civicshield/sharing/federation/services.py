@@ -10,6 +10,7 @@ object left out is listed with its reason (`SyncResult.skipped_objects`).
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Callable
@@ -187,8 +188,10 @@ def _check_peer(*, name: str, api_root_url: str, collection_id: str, direction: 
     elif amber_group is not None and width(widest_tlp) > width(TLP.AMBER):
         errors["amber_group"] = _("AMBER is pushed only to a peer whose widest TLP is "
                                   "AMBER (or narrower).")
-    namesakes = list(Peer.objects.filter(name=name).exclude(pk=peer_id)
-                     .values_list("retired_at", flat=True)[:1])
+    others = Peer.objects.filter(name=name)
+    if peer_id is not None:
+        others = others.exclude(pk=peer_id)
+    namesakes = list(others.values_list("retired_at", flat=True)[:1])
     if namesakes and namesakes[0] is not None:
         errors["name"] = _("A retired peer has this name (it is kept for the provenance of "
                            "what it sent): choose another.")
@@ -495,8 +498,8 @@ def _import_page(peer: Peer, objects: list[Any], cursor: str, result: SyncResult
                 break
             except InvalidStix as invalid:
                 problems: dict[str, list[str]] = {}
-                for problem in invalid.problems:
-                    problems.setdefault(problem.object_id, []).append(problem.message)
+                for found in invalid.problems:
+                    problems.setdefault(found.object_id, []).append(found.message)
                 bad = set(problems)
                 for stix_id in sorted(bad):
                     result.skip(stix_id, SkipReason.INVALID, "; ".join(problems[stix_id]))
@@ -725,7 +728,7 @@ def _send_chunk(client: PeerClient, objects: list[dict[str, Any]], result: SyncR
         if not objects:
             return
         try:
-            _retrying(lambda batch=objects: client.add_objects(batch), attempts=attempts,
+            _retrying(functools.partial(client.add_objects, objects), attempts=attempts,
                       backoff=backoff, sleep=sleep)
         except PeerRefused as refused:
             errors = ((refused.body or {}).get("details") or {}).get("errors") \

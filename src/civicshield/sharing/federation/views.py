@@ -4,7 +4,7 @@ one audit entry each)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -49,7 +49,8 @@ class PeerForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["amber_group"].queryset = sharing_groups_visible_to(user)
+        cast(forms.ModelChoiceField, self.fields["amber_group"]).queryset = (
+            sharing_groups_visible_to(user))
 
 
 class PeerEditForm(PeerForm):

@@ -134,7 +134,7 @@ def _victim_attribute(viewer: Any, event: str, timestamp: str,
                       victim: Victim) -> dict[str, Any] | None:
     if not may_identify(viewer, victim):
         return None  # the victim's consent withholds their identity from this viewer
-    if victim.organisation_id:
+    if victim.organisation is not None:
         return _attribute(event, timestamp, mapping.VICTIM_ORGANISATION,
                           victim.organisation.name)
     comment = victim.get_kind_display() + (f", {victim.region}" if victim.region else "")

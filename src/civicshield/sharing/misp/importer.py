@@ -522,8 +522,9 @@ def _description(event: Mapping[str, Any], info: str, notes: list[str],
                if isinstance(item, dict) and isinstance(item.get("content"), str)
                and item["content"].strip() and not item.get("deleted")]
     parts = [item["content"].strip() for item in reports] or [info]
-    origin = event.get("Orgc") if isinstance(event.get("Orgc"), dict) else {}
-    source = f" from {origin['name']}" if isinstance(origin.get("name"), str) else ""
+    origin = event.get("Orgc")
+    origin_name = origin.get("name") if isinstance(origin, dict) else None
+    source = f" from {origin_name}" if isinstance(origin_name, str) else ""
     parts.append(f"Imported from MISP event {_text(event.get('uuid')) or '(no uuid)'}{source}.")
     parts += notes
     if labels:

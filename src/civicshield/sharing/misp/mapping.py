@@ -273,7 +273,9 @@ def technique_from_galaxy(galaxy: str, value: str, names: dict[str, str]) -> str
         # Newer galaxies write "T0086 - Name" or "Name - T0086"; the name must still agree.
         match = re.fullmatch(r"(?:(T\d{4}(?:\.\d{3})?)\s+-\s+)?(.+?)(?:\s+-\s+"
                              r"(T\d{4}(?:\.\d{3})?))?", value.strip())
-        code = match and (match.group(1) or match.group(3))
+        if match is None:  # an empty value, or one over several lines
+            return None
+        code = match.group(1) or match.group(3)
         if code and code in names and _same_name(names[code], match.group(2)):
             return code
         return None

@@ -226,7 +226,7 @@ def report_objects(report: Report, context: ExportContext) -> list[dict[str, Any
         objects.append(sco)
         refs.append(sco["id"])
         if (report.pk, observable.pk) in context.indicators:
-            indicator = {
+            indicator: dict[str, Any] = {
                 "type": "indicator", "spec_version": "2.1",
                 "id": sdo_id("indicator", report.pk, observable.pk),
                 "created": timestamp(report.created_at),
@@ -251,7 +251,7 @@ def report_objects(report: Report, context: ExportContext) -> list[dict[str, Any
         view = view_of(context.victim_viewer, victim)
         if not view.identified:
             continue  # a redacted victim is never exported, not even as a description
-        identity = {
+        identity: dict[str, Any] = {
             "type": "identity", "spec_version": "2.1",
             "id": sdo_id("identity", "victim", victim.pk),
             "created": timestamp(victim.created_at),
@@ -314,7 +314,7 @@ def campaign_objects(reports: Sequence[Report], context: ExportContext
         members = [by_id[pk] for pk in member_ids if pk in by_id]
         if len(members) < 2:
             continue
-        tlp = TLP.CLEAR
+        tlp: str = TLP.CLEAR
         for member in members:
             tlp = narrower(tlp, member.tlp)
         first = min(member.observed_start for member in members)
@@ -365,8 +365,9 @@ def context_for(viewer: Any, reports: Sequence[Report]) -> ExportContext:
     for chunk in _chunks(ids, 500):
         context.indicators.update(ObservableIndicator.objects.filter(report_id__in=chunk)
                                   .values_list("report_id", "observable_id"))
-        context.received.update((row.report_id, row) for row in StixObject.objects.filter(
-            report_id__in=chunk).defer("body"))
+        for row in StixObject.objects.filter(report_id__in=chunk).defer("body"):
+            assert row.report_id is not None  # chosen by it
+            context.received[row.report_id] = row
     return context
 
 
@@ -457,8 +458,8 @@ def bundle_objects(viewer: Any, filters: BundleFilters) -> list[dict[str, Any]]:
         for text in verbatim.values():
             wanted.update(json.loads(text).get("object_refs", []))
         received_objects = received_objects.filter(stix_id__in=wanted)
-    for stix_id, body in received_objects.values_list("stix_id", "body"):
-        verbatim[stix_id] = body
+    for stix_id, text in received_objects.values_list("stix_id", "body"):
+        verbatim[stix_id] = text
     from civicshield.sharing.stix.publish import is_sco
 
     for stix_id in list(verbatim):

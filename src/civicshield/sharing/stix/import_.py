@@ -656,6 +656,7 @@ def _store_reports(stored: dict[str, Any], stored_audiences: dict[str, Audience]
             parse_timestamp(body.get("published")) or parse_timestamp(body.get("created")) or \
             timezone.now()
         end = parse_timestamp(context.get("observed_end"))
+        stated_outcome = context.get("outcome")
         item = bulk.BulkReport(
             title=str(body.get("name") or "")[:200] or body["id"],
             description=str(body.get("description") or body.get("name") or ""),
@@ -664,8 +665,8 @@ def _store_reports(stored: dict[str, Any], stored_audiences: dict[str, Audience]
             owner_organisation_id=row.owner_organisation_id, tlp=row.tlp,
             created_by_id=user.pk if user is not None else None,
             source=Source.AUTOMATED_FEED, confidence=_confidence(body.get("confidence")),
-            outcome=context.get("outcome") if context.get("outcome") in Outcome.values
-            else Outcome.UNKNOWN,
+            outcome=(Outcome(stated_outcome) if stated_outcome in Outcome.values
+                     else Outcome.UNKNOWN),
             severity=context["severity"] if context.get("severity") in (1, 2, 3, 4, 5) else 3,
             observables=list(dict.fromkeys(mapped.observables)),
             phase_ids=[terms[("phases", c)] for c in context.get("phases") or ()
@@ -726,16 +727,20 @@ def _resolve_waiting(content_audiences: dict[str, Audience],
     observables: list[tuple[int, tuple[str, str]]] = []
     techniques: list[tuple[int, int]] = []
     flagged: list[tuple[int, tuple[str, str]]] = []
+    report_ids: set[int] = set()
     for source in sources:
+        report_id = source.report_id
+        assert report_id is not None  # only sources with a report were chosen
+        report_ids.add(report_id)
         mapped = _mapped(waiting[source.pk], targets, terms, report_audiences[source.pk])
-        observables += [(source.report_id, pair) for pair in mapped.observables]
-        flagged += [(source.report_id, pair) for pair in mapped.flagged]
-        techniques += [(source.report_id, term) for term in mapped.technique_ids]
+        observables += [(report_id, pair) for pair in mapped.observables]
+        flagged += [(report_id, pair) for pair in mapped.flagged]
+        techniques += [(report_id, term) for term in mapped.technique_ids]
     observable_ids = bulk.add_links(observables, techniques)
     _flag_indicators(flagged, observable_ids, user)
     UnresolvedReference.objects.filter(source_id__in=[source.pk for source in sources],
                                        stix_id__in=arrived).delete()
-    return sorted({source.report_id for source in sources})
+    return sorted(report_ids)
 
 
 __all__ = ["Destination", "InvalidStix", "Problem", "check", "import_stix"]

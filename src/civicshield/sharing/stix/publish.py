@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, Max, Model, OuterRef
 from django.utils import timezone
 
 from civicshield.core import rows as rows_sql
@@ -220,7 +220,8 @@ def write_entries(entries: Sequence[Entry], *, republished: Iterable[str] = ()) 
     # another body is replaced. The others keep their dates: readers and peers have them.
     kept, again = _split_unchanged(republishing, arriving, audience_of)
     rewritten = {*gone, *(entry_held.pk for entry_held in again)}
-    stale, fresh = [], []
+    stale: list[int] = []
+    fresh: list[int] = []
     for entry_held in held:
         if entry_held.pk in rewritten:
             continue
@@ -279,7 +280,8 @@ def _split_unchanged(republishing: Sequence[_Held],
     for start in range(0, len(arriving_again), _CHUNK):
         bodies.update(TaxiiEntry.objects.filter(
             pk__in=arriving_again[start:start + _CHUNK]).values_list("pk", "body"))
-    kept, again = [], []
+    kept: list[_Held] = []
+    again: list[_Held] = []
     for h in republishing:
         tlp, owner, creator, organisations, groups, users = held_audience[h.pk]
         same = _audience_key(Audience(tlp, owner, creator, tuple(organisations), tuple(groups),
@@ -413,8 +415,8 @@ def _write_audiences(pks: Sequence[int], entries: Sequence[Entry]) -> None:
             (TaxiiEntry.audience_organisations, organisations, "organisation_id"),
             (TaxiiEntry.audience_groups, groups, "sharinggroup_id"),
             (TaxiiEntry.audience_users, users, "user_id")):
-        through = relation.through
-        through.objects.bulk_create(
+        through: type[Model] = relation.through  # one of three tables: a Model to mypy
+        through._default_manager.bulk_create(
             [through(taxiientry_id=pk, **{column: target}) for pk, target in pairs],
             batch_size=_CHUNK)
 

@@ -17,13 +17,11 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
-from stix2patterns.v20.pattern import Pattern as Pattern20  # type: ignore[import-untyped]
-from stix2patterns.v21.pattern import Pattern as Pattern21  # type: ignore[import-untyped]
-from stix2patterns.validator import (  # type: ignore[import-untyped]
-    run_validator as run_pattern_validator,
-)
+from stix2patterns.v20.pattern import Pattern as Pattern20
+from stix2patterns.v21.pattern import Pattern as Pattern21
+from stix2patterns.validator import run_validator as run_pattern_validator
 
 from civicshield.sharing.stix.export import EXTENSION_ID
 from civicshield.sharing.stix.markings import TLP_2_EXTENSION_ID, TLP_BY_MARKING_ID
@@ -146,7 +144,7 @@ def objects_of(document: Any) -> list[Any]:
     raise InvalidStix([Problem("", "expected a bundle, an envelope or a STIX object")])
 
 
-def _is_id(value: Any, stix_type: str | None = None) -> bool:
+def _is_id(value: Any, stix_type: str | None = None) -> TypeGuard[str]:
     if not isinstance(value, str):
         return False
     prefix, separator, uuid = value.partition("--")
@@ -161,9 +159,8 @@ _parse_cache: dict[str, datetime | None] = {}
 def parse_timestamp(value: Any) -> datetime | None:
     if not isinstance(value, str) or not TIMESTAMP_RE.match(value):
         return None
-    cached = _parse_cache.get(value, False)
-    if cached is not False:
-        return cached  # type: ignore[return-value]
+    if value in _parse_cache:
+        return _parse_cache[value]
     try:
         parsed: datetime | None = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

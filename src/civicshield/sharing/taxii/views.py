@@ -248,7 +248,7 @@ def _entries(request: HttpRequest, user: Any, found: Collection,
             earlier = access.visible_to(user, TaxiiEntry.objects.filter(
                 collection=found.id, stix_id=OuterRef("stix_id"),
                 version__lt=OuterRef("version")))
-            rule |= ~Exists(earlier)
+            rule |= Q(~Exists(earlier))  # in a Q (the same SQL), so that `rule` stays one
         stamps = [_canonical_version(v) for v in versions if v not in ("first", "last")]
         if stamps:
             # An object without created or modified (an SCO) has its date_added as version

@@ -37,10 +37,10 @@ class Command(CivicShieldCommand):
             else:
                 with open(path, encoding="utf-8-sig") as stream:
                     document = json.load(stream)
-        except OSError as problem:
-            raise fail(f"{path}: {problem.strerror}") from None
-        except ValueError as problem:
-            raise fail(f"{path}: not JSON ({problem})") from None
+        except OSError as error:
+            raise fail(f"{path}: {error.strerror}") from None
+        except ValueError as error:
+            raise fail(f"{path}: not JSON ({error})") from None
         organisation = organisation_for(OPERATOR, options["organisation"]) \
             if options.get("organisation") else None
         total = len(document.get("objects", [])) if isinstance(document, dict) else 0
