@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -454,3 +455,26 @@ def test_a_received_object_under_the_id_of_one_of_our_records_never_replaces_it(
              if body["id"] == ours]
 
     assert names == ["Ours"]
+
+
+def test_a_report_referring_to_a_held_object_stored_with_malformed_references_imports() -> None:
+    """Objects stored before the validator checked the shape of external references are
+    read defensively: a report referring to one imports rather than failing."""
+    importer = make_user(Role.ANALYST)
+    pattern_id = f"attack-pattern--{uuid.uuid4()}"
+    StixObject.objects.create(
+        stix_id=pattern_id, type="attack-pattern", modified="2025-03-01T10:00:00.000000Z",
+        tlp=TLP.GREEN, owner_organisation=importer.organisation, body=json.dumps({
+            "type": "attack-pattern", "spec_version": "2.1", "id": pattern_id,
+            "created": "2025-03-01T10:00:00.000Z", "modified": "2025-03-01T10:00:00.000Z",
+            "name": "Stored long ago", "external_references": [
+                "not an object", {"source_name": "DISARM", "external_id": {"code": 1}}]}))
+    report = {"type": "report", "spec_version": "2.1", "id": f"report--{uuid.uuid4()}",
+              "created": "2025-03-01T10:00:00.000Z", "modified": "2025-03-01T10:00:00.000Z",
+              "published": "2025-03-01T10:00:00.000Z", "name": "Refers to an old object",
+              "report_types": ["threat-report"], "object_refs": [pattern_id],
+              "object_marking_refs": ["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]}
+
+    import_stix(actor=importer, document={"objects": [report]}, source="file")
+
+    assert Report.objects.filter(title="Refers to an old object").exists()

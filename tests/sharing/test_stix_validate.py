@@ -100,6 +100,19 @@ AGAINST_THE_SPECIFICATION = {
         f"created_by_ref '{INDICATOR_ID}' is not an identifier of type identity"),
 }
 REFUSED_BY_THE_VALIDATOR = {
+    "external references that are not a list": (
+        _change(REPORT_ID, external_references="https://press.example/"), REPORT_ID,
+        "external_references is not a list"),
+    "an external reference that is not an object": (
+        _change(REPORT_ID, external_references=["https://press.example/"]), REPORT_ID,
+        "external_references[0] is not a JSON object"),
+    "an external reference without a source name": (
+        _change(REPORT_ID, external_references=[{"url": "https://press.example/"}]), REPORT_ID,
+        "external_references[0] needs a source_name"),
+    "an external id that is not a string": (
+        _change(REPORT_ID, external_references=[{"source_name": "DISARM",
+                                                 "external_id": {"code": "T0086"}}]),
+        REPORT_ID, "external_references[0].external_id is not a string"),
     "object_marking_refs that is not a list": (
         _change(REPORT_ID, object_marking_refs=GREEN), REPORT_ID,
         "object_marking_refs is not a list"),
@@ -186,6 +199,17 @@ def test_a_reference_to_an_object_of_the_wrong_type_is_refused_naming_the_object
     document = _bundle()
     change(document)
     _assert_refused(document, object_id, expected)
+
+
+@pytest.mark.parametrize("codes", [7, ["campaign", {"code": "voting"}]])
+def test_our_extensions_codes_that_are_not_a_list_of_strings_are_refused(codes: Any) -> None:
+    from civicshield.sharing.stix.export import EXTENSION_ID
+
+    document = _bundle()
+    _object(document, REPORT_ID)["extensions"] = {EXTENSION_ID: {
+        "extension_type": "property-extension", "phases": codes}}
+    _assert_refused(document, REPORT_ID,
+                    f"extensions.{EXTENSION_ID}.phases is not a list of codes")
 
 
 def test_the_unchanged_content_is_valid_and_imports() -> None:

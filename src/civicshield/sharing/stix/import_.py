@@ -499,14 +499,34 @@ def _write_audiences(rows: Sequence[Any], destination: Destination, user: Any
     return audiences
 
 
+# Objects held here were stored before the validator checked the shape of external
+# references and of our extension's codes: what is read of them is read defensively.
+def _external_references(body: dict[str, Any]) -> list[dict[str, Any]]:
+    references = body.get("external_references")
+    return [reference for reference in (references if isinstance(references, list) else ())
+            if isinstance(reference, dict)]
+
+
+def _context(body: dict[str, Any]) -> dict[str, Any]:
+    """Our extension's properties on a report (empty when it has none)."""
+    extensions = body.get("extensions")
+    context = extensions.get(EXTENSION_ID) if isinstance(extensions, dict) else None
+    return context if isinstance(context, dict) else {}
+
+
+def _codes(context: dict[str, Any], name: str) -> list[str]:
+    given = context.get(name)
+    return [code for code in (given if isinstance(given, list) else ()) if isinstance(code, str)]
+
+
 def _attack_codes(bodies: Iterable[dict[str, Any] | None]) -> set[str]:
     """The DISARM/ATT&CK codes named by these attack-patterns (others ignored)."""
     codes: set[str] = set()
     for body in bodies:
         if body and body.get("type") == "attack-pattern":
-            codes.update(reference.get("external_id", "") for reference in
-                         body.get("external_references") or ()
-                         if reference.get("source_name") in TECHNIQUE_SOURCES.values())
+            codes.update(reference["external_id"] for reference in _external_references(body)
+                         if reference.get("source_name") in TECHNIQUE_SOURCES.values()
+                         and isinstance(reference.get("external_id"), str))
     return codes
 
 
@@ -569,10 +589,11 @@ def _mapped(refs: Iterable[str], targets: dict[str, Target], terms: dict[tuple[s
                 mapped.observables.append(pair)
                 mapped.flagged.append(pair)
         elif target.get("type") == "attack-pattern":
-            for reference in target.get("external_references") or ():
+            for reference in _external_references(target):
                 for slug, name in TECHNIQUE_SOURCES.items():
-                    if reference.get("source_name") == name and \
-                            (slug, reference.get("external_id")) in terms:
+                    if reference.get("source_name") == name and isinstance(
+                            reference.get("external_id"), str) and \
+                            (slug, reference["external_id"]) in terms:
                         mapped.technique_ids.append(terms[(slug, reference["external_id"])])
         else:
             pair = _observable_of(target)
@@ -638,9 +659,9 @@ def _store_reports(stored: dict[str, Any], stored_audiences: dict[str, Audience]
     targets = _targets(referenced, content_audiences, by_id, viewer)
     codes = _attack_codes(body for body, _audience in targets.values())
     for _row, body in received:
-        context = (body.get("extensions") or {}).get(EXTENSION_ID) or {}
-        codes.update(context.get("phases") or ())
-        codes.update(context.get("information_types") or ())
+        context = _context(body)
+        codes.update(_codes(context, "phases"))
+        codes.update(_codes(context, "information_types"))
     terms = _terms(codes)
     from civicshield.reports.models import Report
 
@@ -651,7 +672,7 @@ def _store_reports(stored: dict[str, Any], stored_audiences: dict[str, Audience]
     for row, body in received:
         audience = stored_audiences[row.stix_id]
         mapped = _mapped(body.get("object_refs") or (), targets, terms, audience)
-        context = (body.get("extensions") or {}).get(EXTENSION_ID) or {}
+        context = _context(body)
         start = parse_timestamp(context.get("observed_start")) or \
             parse_timestamp(body.get("published")) or parse_timestamp(body.get("created")) or \
             timezone.now()
@@ -669,10 +690,10 @@ def _store_reports(stored: dict[str, Any], stored_audiences: dict[str, Audience]
                      else Outcome.UNKNOWN),
             severity=context["severity"] if context.get("severity") in (1, 2, 3, 4, 5) else 3,
             observables=list(dict.fromkeys(mapped.observables)),
-            phase_ids=[terms[("phases", c)] for c in context.get("phases") or ()
+            phase_ids=[terms[("phases", c)] for c in _codes(context, "phases")
                        if ("phases", c) in terms],
             information_type_ids=[terms[("information-types", c)] for c in
-                                  context.get("information_types") or ()
+                                  _codes(context, "information_types")
                                   if ("information-types", c) in terms],
             technique_ids=mapped.technique_ids,
             audience_group_ids=audience.group_ids, audience_user_ids=audience.user_ids,

@@ -241,6 +241,30 @@ def _has_non_finite(values: Iterable[Any]) -> bool:
     return False
 
 
+def _external_reference_problems(references: Any) -> list[str]:
+    """`external_references` as STIX 2.1 §2.5 defines them: a list of objects, each with a
+    `source_name` and, where present, a string `description`, `url` and `external_id` and a
+    `hashes` object of strings."""
+    if type(references) is not list:
+        return ["external_references is not a list"]
+    problems = []
+    for position, reference in enumerate(references):
+        where = f"external_references[{position}]"
+        if type(reference) is not dict:
+            problems.append(f"{where} is not a JSON object")
+            continue
+        if type(reference.get("source_name")) is not str:
+            problems.append(f"{where} needs a source_name, a string")
+        for name in ("description", "url", "external_id"):
+            if name in reference and type(reference[name]) is not str:
+                problems.append(f"{where}.{name} is not a string")
+        hashes = reference.get("hashes")
+        if "hashes" in reference and (type(hashes) is not dict or any(
+                type(value) is not str for value in hashes.values())):
+            problems.append(f"{where}.hashes is not an object of strings")
+    return problems
+
+
 def _common_problems(body: dict[str, Any]) -> list[str]:
     """Problems with the common properties (STIX 2.1 §3.2) that a consumer's validator
     refuses, which we would otherwise store and re-export as received."""
@@ -257,6 +281,16 @@ def _common_problems(body: dict[str, Any]) -> list[str]:
         # bool is an int in Python, not in JSON.
         if type(confidence) is not int or not 0 <= confidence <= 100:
             problems.append(f"confidence {confidence!r} is not an integer from 0 to 100")
+    if "external_references" in body:
+        problems += _external_reference_problems(body["external_references"])
+    context = (body.get("extensions") or {}).get(EXTENSION_ID) if type(
+        body.get("extensions")) is dict else None
+    if type(context) is dict:
+        for name in ("phases", "information_types"):
+            if name in context and (type(context[name]) is not list or any(
+                    type(code) is not str for code in context[name])):
+                problems.append(f"extensions.{EXTENSION_ID}.{name} is not a list of codes "
+                                f"(strings)")
     if "granular_markings" in body:
         granular_markings = body["granular_markings"]
         if type(granular_markings) is not list:
