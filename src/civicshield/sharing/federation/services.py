@@ -243,9 +243,7 @@ def update_peer(*, actor: Any, peer_id: int, name: str, api_root_url: str,
                                 widest_tlp=widest_tlp, amber_group=amber_group,
                                 peer_id=peer_id)
     with transaction.atomic():
-        peer = Peer.objects.select_for_update().filter(pk=peer_id).first()
-        if peer is None:
-            raise NotFound("peer")
+        peer = _locked_peer(peer_id)
         if peer.retired:
             raise ValidationError(RETIRED)
         values = {"name": name, "region": region, "api_root_url": api_root_url,
@@ -279,15 +277,21 @@ def update_peer(*, actor: Any, peer_id: int, name: str, api_root_url: str,
     return peer
 
 
+def _locked_peer(peer_id: int) -> Peer:
+    """The peer, its row locked until the transaction ends; NotFound when there is none."""
+    peer = Peer.objects.select_for_update().filter(pk=peer_id).first()
+    if peer is None:
+        raise NotFound("peer")
+    return peer
+
+
 def request_sync(*, actor: Any, peer_id: int) -> bool:
     """Queue a sync with an active peer to run as soon as a worker is free ("sync now").
     Returns False when one was already due (nothing more queued). Its periodic schedule
     is kept. Raises PermissionDenied, NotFound, ValidationError (inactive peer)."""
     authz.require(actor, "sharing_group:manage")
     with transaction.atomic():
-        peer = Peer.objects.select_for_update().filter(pk=peer_id).first()
-        if peer is None:
-            raise NotFound("peer")
+        peer = _locked_peer(peer_id)
         if peer.retired:
             raise ValidationError(RETIRED)
         if not peer.active:
@@ -306,9 +310,7 @@ def clear_peer_credentials(*, actor: Any, peer_id: int) -> bool:
     started with. Raises PermissionDenied, NotFound."""
     authz.require(actor, "sharing_group:manage")
     with transaction.atomic():
-        peer = Peer.objects.select_for_update().filter(pk=peer_id).first()
-        if peer is None:
-            raise NotFound("peer")
+        peer = _locked_peer(peer_id)
         cleared = [name for name, stored in (("username", peer.username),
                                              ("token", peer.token_sealed)) if stored]
         if not cleared:
@@ -330,9 +332,7 @@ def retire_peer(*, actor: Any, peer_id: int) -> Peer:
     (already retired)."""
     authz.require(actor, "sharing_group:manage")
     with transaction.atomic():
-        peer = Peer.objects.select_for_update().filter(pk=peer_id).first()
-        if peer is None:
-            raise NotFound("peer")
+        peer = _locked_peer(peer_id)
         if peer.retired:
             raise ValidationError(_("This peer is already retired."))
         details = {"was_active": peer.active, "amber_group": peer.amber_group_id,
