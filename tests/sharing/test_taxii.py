@@ -321,6 +321,33 @@ def test_a_received_amber_report_read_by_id_is_audited_against_the_report_made_o
     assert (entry.action, entry.object_id) == ("report.read", str(report.pk))
 
 
+@pytest.mark.parametrize("listed", [False, True])
+def test_a_received_amber_copy_is_audited_after_its_report_is_shared_wider_here(
+        analyst: Any, secret: str, listed: bool) -> None:
+    from civicshield.reports.services import update_report
+
+    domain = _domains(1, marking=AMBER)["objects"][0]
+    received = {"type": "report", "spec_version": "2.1", "id": f"report--{uuid.uuid4()}",
+                "created": "2025-03-01T10:00:00.000Z", "modified": "2025-03-01T10:00:00.000Z",
+                "published": "2025-03-01T10:00:00.000Z", "name": "Received as AMBER",
+                "report_types": ["threat-report"], "object_refs": [domain["id"]],
+                "object_marking_refs": [AMBER]}
+    import_stix(actor=OPERATOR, document={"objects": [domain, received]}, source="file",
+                organisation=analyst.organisation)
+    report = StixObject.objects.get(stix_id=received["id"]).report
+    update_report(actor=OPERATOR, report=report,
+                  changes={"tlp": TLP.GREEN, "override_reason": "cleared by the sender"})
+    sync_reports()
+    url = _objects_url(f"org:{analyst.organisation.pk}")
+
+    response = _client(secret).get(url, {"match[id]": received["id"]}) if listed else \
+        _client(secret).get(f"{url}{received['id']}/")
+
+    assert [body["name"] for body in response.json()["objects"]] == ["Received as AMBER"]
+    [entry] = _reads()
+    assert (entry.object_id, entry.details["tlp"]) == (str(report.pk), TLP.AMBER)
+
+
 def test_lists_and_manifests_are_not_audited_like_the_apis_lists(
         analyst: Any, secret: str) -> None:
     report = make_report(tlp=TLP.AMBER, owner=analyst.organisation)

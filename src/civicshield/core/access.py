@@ -175,16 +175,20 @@ def record_read(viewer: Any, record: Any, *, action: str = "read",
 
 def record_reads(viewer: Any, reads: Iterable[tuple[Any, dict[str, Any]]], *,
                  action: str = "read") -> None:
-    """`record_read` of many (record, details) pairs, in one transaction."""
+    """`record_read` of many (record, details) pairs, in one transaction. A `tlp` in the
+    details is the marking of what was served (a copy published under an earlier marking
+    of the record): it decides, rather than the record's present one."""
     user = viewer if getattr(viewer, "is_authenticated", False) else None
-    audited = [(record, details) for record, details in reads
-               if getattr(record, "tlp", None) in AUDITED_READ_MARKINGS]
+    audited = [(record, {**details, "tlp": details.get("tlp") or getattr(record, "tlp", None)})
+               for record, details in reads]
+    audited = [(record, details) for record, details in audited
+               if details["tlp"] in AUDITED_READ_MARKINGS]
     if not audited:
         return
     with transaction.atomic():
         for record, details in audited:
             audit.record(actor=user, action=f"{record._meta.model_name}.{action}",
-                         target=record, details={**details, "tlp": record.tlp})
+                         target=record, details=details)
 
 
 def may_see_recipients(viewer: Any, record: Any) -> bool:

@@ -575,22 +575,24 @@ def test_editing_a_report_adds_its_new_version_and_leaves_the_rest_dated_as_they
     assert _titles(client, "community") == ["Third draft"]  # the latest only, by default
 
 
-def test_widening_a_report_dates_its_earlier_versions_again_for_its_new_readers() -> None:
+def test_widening_a_report_never_shows_its_new_readers_the_versions_marked_narrower(
+        ) -> None:
     owner, recipient = make_organisation(), make_organisation()
-    reader = _client(make_user(organisation=make_organisation(parent=recipient)))
-    make_report(tlp=TLP.AMBER, owner=owner, organisations=[recipient], title="Read already")
+    in_sub_organisation = _client(make_user(organisation=make_organisation(parent=recipient)))
     report = make_report(tlp=TLP.AMBER_STRICT, owner=owner, organisations=[recipient],
-                         title="Recipient only")
+                         title="Names the witness")
     sync_reports()
-    _change(report, title="Still recipient only")
-    mark = reader.get(_objects(f"org:{recipient.pk}"))["X-TAXII-Date-Added-Last"]
-    time.sleep(0.002)
+    _change(report, title="Still names the witness")
 
-    _change(report, tlp=TLP.AMBER, title="Its sub-organisations too")
+    _change(report, tlp=TLP.AMBER, title="Sanitised for sub-organisations")
 
-    assert _titles(reader, f"org:{recipient.pk}", added_after=mark,
-                   **{"match[version]": "all"}) == [
-        "Recipient only", "Still recipient only", "Its sub-organisations too"]
+    for version in ("all", "first"):
+        assert _titles(in_sub_organisation, f"org:{recipient.pk}",
+                       **{"match[version]": version}) == ["Sanitised for sub-organisations"]
+    stix_id = TaxiiEntry.objects.filter(source_report=report, type="report").first().stix_id
+    versions = in_sub_organisation.get(
+        _objects(f"org:{recipient.pk}", stix_id) + "versions/").json()["versions"]
+    assert len(versions) == 1
 
 
 def test_a_record_published_again_with_another_body_under_one_version_serves_the_new_body(
@@ -643,19 +645,18 @@ def test_a_victim_whose_consent_narrows_leaves_the_collections_of_every_report_n
                                                        {"match[version]": "all"}).content.decode()
 
 
-def test_a_report_widened_to_another_organisation_brings_it_every_version() -> None:
-    owner, first, second = make_organisation(), make_organisation(), make_organisation()
-    report = make_report(tlp=TLP.AMBER, owner=owner, organisations=[first], title="v1")
+@pytest.mark.parametrize(("before", "after", "key"), [
+    (TLP.GREEN, TLP.CLEAR, "public"), (TLP.AMBER, TLP.GREEN, "community")])
+def test_a_report_cleared_for_a_wider_collection_takes_none_of_its_earlier_versions_there(
+        before: str, after: str, key: str) -> None:
+    owner = make_organisation()
+    report = make_report(tlp=before, owner=owner, title="Internal: names the witness")
     sync_reports()
-    _change(report, title="v2")
 
-    report.audience_organisations.set([first, second])
-    _change(report, title="v3")
+    _change(report, tlp=after, title="Cleared")
 
-    reader = _client(make_user(organisation=second))
-    assert _titles(reader, f"org:{second.pk}", **{"match[version]": "all"}) == [
-        "v1", "v2", "v3"]
-    assert _titles(reader, f"org:{second.pk}") == ["v3"]
+    reader = _client(make_user(organisation=None if key == "public" else make_organisation()))
+    assert _titles(reader, key, **{"match[version]": "all"}) == ["Cleared"]
 
 
 def test_versions_arriving_together_are_dated_oldest_first() -> None:

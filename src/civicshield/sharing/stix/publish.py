@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from civicshield.core import rows as rows_sql
 from civicshield.core.access import Viewer
-from civicshield.core.markings import TLP
+from civicshield.core.markings import TLP, width
 from civicshield.reports.choices import Source
 from civicshield.reports.models import Report
 from civicshield.sharing.stix.ids import collection_id
@@ -197,15 +197,6 @@ def write_entries(entries: Sequence[Entry], *, republished: Iterable[str] = ()) 
         placed.setdefault(entry.source, set()).add((collection, entry.stix_id))
         audience_of[(entry.source, entry.stix_id)] = entry.audience
     held = _held_entries(entries, republished)
-    # The newest version of each object in each collection, for each record, among those
-    # held and those arriving: an older version that arrives late is not the latest. Per
-    # record: a version another record publishes, which a reader may not see, must not
-    # take "last" from the version it does see.
-    newest: dict[tuple[str, str, str], str] = {}
-    for collection, stix_id, version, source in [*arriving, *(
-            (h.collection, h.stix_id, h.version, h.source) for h in held)]:
-        key = (collection, stix_id, source)
-        newest[key] = max(version, newest.get(key, ""))
     gone, republishing = [], []
     for entry_held in held:
         where = (entry_held.collection, entry_held.stix_id)
@@ -218,7 +209,19 @@ def write_entries(entries: Sequence[Entry], *, republished: Iterable[str] = ()) 
     # versions included) and a new date, so that clients reading since their last visit,
     # and our push, find what a widening lets them see; one whose version arrives with
     # another body is replaced. The others keep their dates: readers and peers have them.
-    kept, again = _split_unchanged(republishing, arriving, audience_of)
+    kept, again, dropped = _split_unchanged(republishing, arriving, audience_of)
+    gone += dropped
+    # The newest version of each object in each collection, for each record, among those
+    # held and those arriving: an older version that arrives late is not the latest. Per
+    # record: a version another record publishes, which a reader may not see, must not
+    # take "last" from the version it does see.
+    leaving = set(gone)
+    newest: dict[tuple[str, str, str], str] = {}
+    for collection, stix_id, version, source in [*arriving, *(
+            (h.collection, h.stix_id, h.version, h.source) for h in held
+            if h.pk not in leaving)]:
+        key = (collection, stix_id, source)
+        newest[key] = max(version, newest.get(key, ""))
     rewritten = {*gone, *(entry_held.pk for entry_held in again)}
     stale: list[int] = []
     fresh: list[int] = []
@@ -231,10 +234,6 @@ def write_entries(entries: Sequence[Entry], *, republished: Iterable[str] = ()) 
             (fresh if is_latest else stale).append(entry_held.pk)
     kept_identities = {entry_held.identity for entry_held in kept}
     older = [(h.identity, h.pk) for h in again if h.identity not in arriving]
-    older += _history_for_new_places(held, arriving)
-    for (collection, stix_id, version, source), _pk in older:
-        key = (collection, stix_id, source)
-        newest[key] = max(version, newest.get(key, ""))
     new = _older_versions(older, audience_of)
     new += [(identity, entry) for identity, entry in arriving.items()
             if identity not in kept_identities]
@@ -256,9 +255,14 @@ def write_entries(entries: Sequence[Entry], *, republished: Iterable[str] = ()) 
 def _split_unchanged(republishing: Sequence[_Held],
                      arriving: dict[tuple[str, str, str, str], Entry],
                      audience_of: dict[tuple[str, str], Audience]
-                     ) -> tuple[list[_Held], list[_Held]]:
-    """(kept, again): the entries of records published now that stay as they are (same
-    audience; same body when their version arrives again), and those to write again."""
+                     ) -> tuple[list[_Held], list[_Held], list[int]]:
+    """(kept, again, dropped): the entries of records published now that stay as they are
+    (same audience; same body when their version arrives again), those to write again,
+    and the pks of older versions that go.
+
+    An older version is never readable by more than its own marking allowed: when its
+    record is now marked wider (a report sanitised, then cleared for a wider audience), it
+    leaves the collections rather than reach readers it was not written for."""
     from civicshield.sharing.models import TaxiiEntry
 
     held_audience: dict[int, list[Any]] = {}
@@ -282,15 +286,19 @@ def _split_unchanged(republishing: Sequence[_Held],
             pk__in=arriving_again[start:start + _CHUNK]).values_list("pk", "body"))
     kept: list[_Held] = []
     again: list[_Held] = []
+    dropped: list[int] = []
     for h in republishing:
         tlp, owner, creator, organisations, groups, users = held_audience[h.pk]
+        present = audience_of[(h.source, h.stix_id)]
         same = _audience_key(Audience(tlp, owner, creator, tuple(organisations), tuple(groups),
-                                      tuple(users))) == _audience_key(
-            audience_of[(h.source, h.stix_id)])
-        if same and h.identity in arriving:
-            same = bodies[h.pk] == arriving[h.identity].body
+                                      tuple(users))) == _audience_key(present)
+        if h.identity in arriving:
+            same = same and bodies[h.pk] == arriving[h.identity].body
+        elif not same and width(present.tlp) > width(tlp):
+            dropped.append(h.pk)
+            continue
         (kept if same else again).append(h)
-    return kept, again
+    return kept, again, dropped
 
 
 def _audience_key(audience: Audience) -> tuple[Any, ...]:
@@ -300,27 +308,6 @@ def _audience_key(audience: Audience) -> tuple[Any, ...]:
     return (audience.tlp, audience.owner_id, audience.created_by_id,
             *(tuple(sorted(ids)) if named else () for ids in (
                 audience.organisation_ids, audience.group_ids, audience.user_ids)))
-
-
-def _history_for_new_places(held: Sequence[_Held],
-                            arriving: dict[tuple[str, str, str, str], Entry]
-                            ) -> list[tuple[tuple[str, str, str, str], int]]:
-    """A record placed in a collection where it had nothing (a report widened to another
-    organisation or group) brings its older versions along, as its readers elsewhere have
-    them: (identity there, the pk of an entry holding that version's body)."""
-    places = {(h.collection, h.stix_id, h.source) for h in held}
-    versions: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    for h in held:
-        versions[(h.stix_id, h.source)].setdefault(h.version, h.pk)
-    result = []
-    for collection, stix_id, _version, source in arriving:
-        if (collection, stix_id, source) in places:
-            continue
-        places.add((collection, stix_id, source))
-        for version, pk in versions.get((stix_id, source), {}).items():
-            if (collection, stix_id, version, source) not in arriving:
-                result.append(((collection, stix_id, version, source), pk))
-    return result
 
 
 def _older_versions(older: Sequence[tuple[tuple[str, str, str, str], int]],

@@ -27,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from civicshield.core import access, audit
 from civicshield.core.choices import Surface
 from civicshield.core.errors import PermissionDenied
+from civicshield.core.markings import width
 from civicshield.core.services import user_for_token
 from civicshield.sharing.stix.validate import InvalidStix, parse_timestamp
 from civicshield.sharing.taxii.collections import Collection, collection_for, collections_for
@@ -357,15 +358,19 @@ def _record_read(request: HttpRequest, user: Any, rows: list[tuple[Any, ...]],
     if source.startswith("copy:"):
         pass  # a sender's copy of an object someone else holds: its read is the entry's
     elif object_id is not None:
-        record = access.visible_to(user, StixObject.objects.filter(pk=object_id)).first()
+        record = access.visible_to(user, StixObject.objects.filter(pk=object_id)).only(
+            "pk", "stix_id", "tlp", "report_id").first()
         if record is not None and record.report_id is not None:
             report_id = record.report_id
     if report_id is not None:
         record = report_if_visible(user, report_id) or record
     # The entry's audience is its record's, so this fallback is only for a record changed
     # since it was published: the read is still logged, against what was served.
+    # Audited as served: a record widened since may still have this copy in an earlier,
+    # narrower marking (a received AMBER report edited here and shared wider).
     access.record_read(user, record or TaxiiEntry.objects.get(pk=entry_id),
-                       details={"stix_id": stix_id})
+                       details={"stix_id": stix_id,
+                                "tlp": min((row[-4] for row in audited), key=width)})
 
 
 def _record_listed_reads(request: HttpRequest, user: Any, rows: list[tuple[Any, ...]]
@@ -384,13 +389,17 @@ def _record_listed_reads(request: HttpRequest, user: Any, rows: list[tuple[Any, 
         return
     object_ids = {row[-4] for row in audited if row[-4] is not None
                   and not row[-3].startswith("copy:")}
+    # Only what the audit entry names of them: never a received object's body.
     objects = {item.pk: item for item in access.visible_to(
-        user, StixObject.objects.filter(pk__in=object_ids))}
+        user, StixObject.objects.filter(pk__in=object_ids)).only(
+        "pk", "stix_id", "tlp", "report_id").order_by()}
     report_ids = {row[-5] for row in audited if row[-5] is not None} | {
         item.report_id for item in objects.values() if item.report_id is not None}
     reports = {item.pk: item for item in access.visible_to(
-        user, Report.objects.filter(pk__in=report_ids))}
-    read: dict[tuple[str, int], tuple[Any, set[str]]] = {}
+        user, Report.objects.filter(pk__in=report_ids)).only(
+        "pk", "reference", "title", "tlp").order_by()}
+    # (model, pk) -> (record, the STIX ids and markings served of it)
+    read: dict[tuple[str, int], tuple[Any, list[tuple[str, str]]]] = {}
     fallback: list[int] = []
     for row in audited:
         entry_id, report_id, object_id, source, stix_id = row[0], *row[-5:-1]
@@ -404,12 +413,17 @@ def _record_listed_reads(request: HttpRequest, user: Any, rows: list[tuple[Any, 
         if record is None:
             fallback.append(entry_id)  # a sender's copy, or a record changed since
             continue
-        key = (record._meta.label_lower, record.pk)
-        read.setdefault(key, (record, set()))[1].add(stix_id)
-    for entry in TaxiiEntry.objects.filter(pk__in=fallback):
-        read[(entry._meta.label_lower, entry.pk)] = (entry, {entry.stix_id})
-    access.record_reads(user, [(record, {"stix_ids": sorted(stix_ids)})
-                               for record, stix_ids in read.values()])
+        read.setdefault((record._meta.label_lower, record.pk), (record, []))[1].append(
+            (stix_id, row[-6]))
+    served_tlp = {row[0]: row[-6] for row in audited}
+    for entry in TaxiiEntry.objects.filter(pk__in=fallback).defer("body"):
+        read[(entry._meta.label_lower, entry.pk)] = (entry, [(entry.stix_id,
+                                                             served_tlp[entry.pk])])
+    # Audited as served (see `_record_read`): the narrowest marking of what was served of it.
+    access.record_reads(user, [
+        (record, {"stix_ids": sorted({stix_id for stix_id, _ in served}),
+                  "tlp": min((tlp for _, tlp in served), key=width)})
+        for record, served in read.values()])
 
 
 def _first_of_twins(user: Any, found: Collection, rows: list[tuple[Any, ...]],
