@@ -106,6 +106,9 @@ PATTERN_PROPERTY_RE = re.compile(r"^[a-z0-9_]{3,250}$")
 class Problem:
     object_id: str
     message: str
+    # Not a fault of the object: the import had spent its pattern-parsing budget before it
+    # (MAX_PARSED_PATTERN_CHARACTERS). Sent again in a smaller batch, it is judged.
+    over_budget: bool = False
 
     def as_dict(self) -> dict[str, str]:
         return {"id": self.object_id, "message": self.message}
@@ -385,7 +388,7 @@ def validate(objects: list[Any], *, known: Callable[[set[str]], set[str]],
                     if not simple:
                         parsing -= len(pattern)
                     if not simple and parsing < 0:
-                        problems.append(Problem(label, (
+                        problems.append(Problem(label, over_budget=True, message=(
                             f"the patterns of this content that are more than one comparison "
                             f"add up to more than {MAX_PARSED_PATTERN_CHARACTERS:,} characters, "
                             f"more than one import checks: send them in smaller batches")))
