@@ -320,11 +320,27 @@ def test_a_long_invalid_pattern_is_refused_with_the_library_message_cut_short() 
     assert len(problem.message) < 400
 
 
-def test_a_pattern_nested_deeper_than_the_parser_can_follow_is_refused_not_a_crash() -> None:
+@pytest.mark.parametrize("depth", [33, 400])
+def test_a_pattern_nested_deeper_than_real_ones_is_refused_before_the_parser(
+        depth: int, parser_calls: list[str]) -> None:
     document = _bundle()
     _object(document, INDICATOR_ID)["pattern"] = (
-        "(" * 400 + "[domain-name:value = 'fake-polls.example']" + ")" * 400)
-    _assert_refused(document, INDICATOR_ID, "pattern nests too deeply to be checked")
+        "(" * depth + "[domain-name:value = 'fake-polls.example']" + ")" * depth)
+    _assert_refused(document, INDICATOR_ID,
+                    "pattern nests more than 32 brackets and parentheses deep")
+    assert parser_calls == []
+
+
+@pytest.mark.parametrize("pattern", [
+    "[domain-name:value = 'c2.example'] /* the attacker's C2 */",
+    "[domain-name:value = 'c2.example'] // see [1]]",
+])
+def test_a_pattern_with_comments_stix2_validator_accepts_is_imported(pattern: str) -> None:
+    document = _bundle()
+    _object(document, INDICATOR_ID)["pattern"] = pattern
+    assert _validator_errors(document) == []
+    import_stix(actor=OPERATOR, document=document, source="file")
+    assert StixObject.objects.filter(stix_id=INDICATOR_ID).exists()
 
 
 @pytest.fixture
@@ -381,6 +397,13 @@ def test_an_import_parses_complex_patterns_up_to_its_budget_and_refuses_the_rest
     assert parser_calls == [pattern]
 
 
+def test_a_nested_pattern_costs_more_of_the_budget_than_a_flat_one_as_long() -> None:
+    flat = "[domain-name:value = 'a.example'] OR [domain-name:value = 'b.example']"
+    nested = "(" * 16 + "[domain-name:value = 'a.example']" + ")" * 16
+    assert validate_module.pattern_cost(flat) == len(flat)
+    assert validate_module.pattern_cost(nested) == 3 * len(nested)  # 17 levels deep
+
+
 def _string_literal(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -422,6 +445,59 @@ def test_a_pattern_is_refused_exactly_when_stix2_validator_refuses_it(
 def _problems(objects: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(problem.object_id, problem.message)
             for problem in validate(objects, known=lambda ids: set())]
+
+
+def test_an_object_nested_deeper_than_the_limit_is_refused_naming_where() -> None:
+    document = _bundle()
+    nested: dict[str, Any] = {"leaf": "x"}
+    for _ in range(validate_module.MAX_DEPTH + 5):
+        nested = {"deeper": nested}
+    _object(document, REPORT_ID)["x_acme_tree"] = nested
+    _assert_refused(document, REPORT_ID, "x_acme_tree.deeper.deeper")
+    _assert_refused(document, REPORT_ID,
+                    f"is nested more than {validate_module.MAX_DEPTH} levels deep")
+
+
+def test_json_nested_past_what_python_reads_is_a_bad_request_not_a_crash(
+        api_client_for: Any) -> None:
+    from civicshield.core.choices import Role
+    from civicshield.sharing.stix.ids import collection_id
+
+    client = api_client_for(make_user(Role.ANALYST))
+    body = '{"objects": [' + "[" * 100_000 + "]" * 100_000 + "]}"
+    media = "application/taxii+json;version=2.1"
+    for response in (
+            client.post("/api/v1/stix/bundle", body, content_type="application/json"),
+            client.post(f"/taxii2/api/collections/{collection_id('community')}/objects/",
+                        body, content_type=media, headers={"Accept": media})):
+        assert response.status_code == 400, response.content[:200]
+
+
+def test_the_size_of_an_object_counts_its_numbers_and_escapes_too() -> None:
+    document = _bundle()
+    # Small as the validator counts (one character a number), large as JSON.
+    _object(document, REPORT_ID)["x_acme_scores"] = [10 ** 4000] * 1400
+    _assert_refused(document, REPORT_ID, "more than the 5,242,880 one object may have")
+
+
+def test_finding_long_strings_in_a_deep_large_object_takes_little_memory() -> None:
+    import tracemalloc
+
+    nested: Any = ["v" * 10] * 90_000
+    for number in range(20):
+        nested = {f"{number:03d}" + "k" * 97: nested}
+    tracemalloc.start()
+    assert list(validate_module._long_strings({"x_acme": nested})) == []
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20 * 1024 * 1024, f"{peak:,} bytes"
+
+
+def test_an_empty_custom_reference_is_taken_as_absent() -> None:
+    document = _bundle()
+    _object(document, REPORT_ID)["x_mitre_data_source_ref"] = ""
+    import_stix(actor=OPERATOR, document=document, source="file")
+    assert StixObject.objects.filter(stix_id=REPORT_ID).exists()
 
 
 def test_a_string_longer_than_the_limit_is_refused_naming_its_path() -> None:
@@ -479,7 +555,7 @@ def test_the_size_counted_is_never_more_than_the_json_an_object_takes(
         body: dict[str, Any]) -> None:
     # So no object whose JSON is within the limit is refused for its size.
     written = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-    assert validate_module._json_size(body) <= len(written)
+    assert validate_module._json_size(body)[0] <= len(written)
 
 
 # --- Extensions (STIX 2.1 §7.3) --------------------------------------------------------------

@@ -47,6 +47,9 @@ def post_bundle(request: HttpRequest) -> HttpResponse:
         document = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         return _errors("body: not JSON", {"body": ["Send a STIX 2.1 bundle as JSON."]}, 400)
+    except RecursionError:
+        return _errors("body: nested too deep", {"body": [
+            "The bundle nests deeper than JSON is read here."]}, 400)
     try:
         status = import_stix(actor=request.user, document=document, source="api")
     except InvalidStix as invalid:

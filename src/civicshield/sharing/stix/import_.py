@@ -42,7 +42,13 @@ from civicshield.sharing.stix.publish import (
     version_of,
 )
 from civicshield.sharing.stix.publish import write_entries as publish_entries
-from civicshield.sharing.stix.validate import InvalidStix, Problem, objects_of, parse_timestamp
+from civicshield.sharing.stix.validate import (
+    InvalidStix,
+    Problem,
+    object_too_large,
+    objects_of,
+    parse_timestamp,
+)
 from civicshield.sharing.stix.validate import validate as validate_objects
 
 Progress = Callable[[str, int], None]  # (step, objects done)
@@ -180,6 +186,9 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
         progress("validated", len(objects))
 
     texts = [json.dumps(body, separators=(",", ":"), ensure_ascii=False) for body in objects]
+    if too_large := [problem for body, text in zip(objects, texts, strict=True)
+                     if (problem := object_too_large(body, text)) is not None]:
+        raise InvalidStix(too_large)
     versions = [version_of(body) for body in objects]
     with transaction.atomic():
         # What is held is read under the collections' lock, so two imports of the same

@@ -82,10 +82,17 @@ META_REQUIRED: dict[str, tuple[str, ...]] = {
 # than 1 MiB is sent by `url` rather than `payload_bin` (§6.1). Counted in characters.
 MAX_STRING_LENGTH = 1024 * 1024
 MAX_OBJECT_SIZE = 5 * 1024 * 1024
-# The pattern parser takes about 5 µs a character: patterns other than a single comparison
-# are parsed up to this many characters per import (about 10 s of one core), so that one
-# 20 MiB request of long patterns cannot hold a worker for minutes.
-MAX_PARSED_PATTERN_CHARACTERS = 2 * 1024 * 1024
+# Containers nested deeper than this are refused: STIX content nests a handful of levels
+# (ATT&CK and DISARM at most 5), and deeper content would make every later reader of it (the
+# export, the federation client) recurse past Python's limit.
+MAX_DEPTH = 64
+# The pattern parser and stix2-validator's checks take 12-16 µs a character of a pattern of
+# several comparisons, and about four times as much in one nested 32 deep (measured on the
+# 2-core machine of docs/stix-mapping.md). Patterns other than a single comparison are parsed
+# up to this many characters per import, each counted once more per 8 levels of nesting
+# (about 8 s of one core), so that one 20 MiB request of patterns cannot hold a worker for
+# minutes.
+MAX_PARSED_PATTERN_CHARACTERS = 512 * 1024
 
 # §7.3: an extension is keyed by its definition's id, or is one of the predefined SCO
 # extensions (`archive-ext`, ...); its `extension_type` says what it adds.
@@ -191,6 +198,8 @@ def _check_properties(body: dict[str, Any], label: str,
     for name, value in body.items():
         kind = type(value)
         if name.endswith("_ref"):
+            if value == "" and name.startswith("x_"):
+                continue  # a custom reference left empty (ATT&CK's data components): absent
             _check_reference(label, name, value, references, problems)
         elif name.endswith("_refs"):
             if kind is list:
@@ -386,7 +395,7 @@ def validate(objects: list[Any], *, known: Callable[[set[str]], set[str]],
                     version = "2.1" if body.get("pattern_version", "2.1") == "2.1" else "2.0"
                     simple = is_simple_pattern(pattern, version)
                     if not simple:
-                        parsing -= len(pattern)
+                        parsing -= pattern_cost(pattern)
                     if not simple and parsing < 0:
                         problems.append(Problem(label, over_budget=True, message=(
                             f"the patterns of this content that are more than one comparison "
@@ -427,9 +436,13 @@ def validate(objects: list[Any], *, known: Callable[[set[str]], set[str]],
 
 
 def _check_size(body: dict[str, Any], label: str, problems: list[Problem]) -> bool:
-    """Whether `body` is within MAX_STRING_LENGTH and MAX_OBJECT_SIZE; each excess is added
-    to `problems` with the property's path."""
-    size = _json_size(body)
+    """Whether `body` is within MAX_DEPTH, MAX_STRING_LENGTH and MAX_OBJECT_SIZE; each
+    excess is added to `problems` with the property's path."""
+    size, depth = _json_size(body)
+    if depth > MAX_DEPTH:
+        problems.append(Problem(label, f"{_too_deep(body)} is nested more than {MAX_DEPTH} "
+                                       f"levels deep"))
+        return False
     if size <= MAX_STRING_LENGTH:  # the common case: no string can be longer than its object
         return True
     fits = True
@@ -439,21 +452,35 @@ def _check_size(body: dict[str, Any], label: str, problems: list[Problem]) -> bo
                                        f"{MAX_STRING_LENGTH:,} a string may have"))
     if size > MAX_OBJECT_SIZE:
         fits = False
-        largest = max(body, key=lambda name: _json_size([body[name]]))
-        problems.append(Problem(label, f"the object is at least {size:,} characters of JSON, "
-                                       f"more than the {MAX_OBJECT_SIZE:,} one object may have "
-                                       f"(its largest property is {_shown(largest)})"))
+        problems.append(Problem(label, _too_large(body, size)))
     return fits
 
 
-def _json_size(value: dict[str, Any] | list[Any]) -> int:
-    """At least the length of `value`'s compact JSON, counted without writing it: strings and
-    names in full, a number, true, false or null as one character each."""
-    size = 0
+def _too_large(body: dict[str, Any], size: int) -> str:
+    largest = max(body, key=lambda name: _json_size([body[name]])[0])
+    return (f"the object is at least {size:,} characters of JSON, more than the "
+            f"{MAX_OBJECT_SIZE:,} one object may have (its largest property is "
+            f"{_shown(largest)})")
+
+
+def object_too_large(body: dict[str, Any], text: str) -> Problem | None:
+    """The problem of an object whose JSON `text` (as the import stores it) is larger than
+    MAX_OBJECT_SIZE: `validate` counts numbers and escapes short, this counts them all."""
+    if len(text) <= MAX_OBJECT_SIZE:
+        return None
+    return Problem(body["id"], _too_large(body, len(text)))
+
+
+def _json_size(value: dict[str, Any] | list[Any]) -> tuple[int, int]:
+    """(at least the length of `value`'s compact JSON, how deep its containers nest),
+    counted without writing it: strings and names in full, a number, true, false or null
+    as one character each."""
+    size, deepest = 0, 1
     # A loop, not recursion: json.loads nests deeper than Python's recursion limit allows.
-    pending: list[Any] = [value]
+    pending: list[tuple[Any, int]] = [(value, 1)]
     while pending:
-        container = pending.pop()
+        container, depth = pending.pop()
+        deepest = max(deepest, depth)
         if type(container) is dict:
             # The braces; per member, two quotes, a colon and a comma.
             size += 1 + 4 * len(container) + sum(map(len, container))
@@ -466,29 +493,60 @@ def _json_size(value: dict[str, Any] | list[Any]) -> int:
             if kind is str:
                 size += 2 + len(child)
             elif kind is dict or kind is list:
-                pending.append(child)
+                pending.append((child, depth + 1))
             else:
                 size += 1
-    return size
+    return size, deepest
+
+
+# A path is kept as a chain of (parent, step) pairs and written out only for a value that is
+# reported: writing every value's path costs memory in the values times the depth.
+_Path = tuple[Any, str] | None
+
+
+def _written(path: _Path) -> str:
+    steps: list[str] = []
+    while path is not None:
+        path, step = path
+        steps.append(step)
+    return "".join(reversed(steps)).lstrip(".")
+
+
+def _children(value: Any, path: _Path) -> Iterable[tuple[Any, _Path]]:
+    if type(value) is dict:
+        return ((child, (path, f".{_shown(name)}")) for name, child in value.items())
+    return ((child, (path, f"[{position}]")) for position, child in enumerate(value))
 
 
 def _long_strings(body: dict[str, Any]) -> Iterable[tuple[str, int]]:
     """(path, length) of each string or property name in `body` longer than
-    MAX_STRING_LENGTH, in document order; paths as `external_references[0].description`."""
-    pending: list[tuple[str, Any]] = [("", body)]
+    MAX_STRING_LENGTH; paths as `external_references[0].description`."""
+    pending: list[Iterable[tuple[Any, _Path]]] = [_children(body, None)]
     while pending:
-        path, value = pending.pop()
-        if type(value) is dict:
-            for name in value:
-                if len(name) > MAX_STRING_LENGTH:
-                    yield f"a property name in {path or 'the object'}", len(name)
-            pending.extend((f"{path}.{_shown(name)}" if path else _shown(name), child)
-                           for name, child in reversed(value.items()))
-        elif type(value) is list:
-            pending.extend((f"{path}[{position}]", value[position])
-                           for position in reversed(range(len(value))))
-        elif type(value) is str and len(value) > MAX_STRING_LENGTH:
-            yield path, len(value)
+        for value, path in pending.pop():
+            if type(value) is dict:
+                for name in value:
+                    if len(name) > MAX_STRING_LENGTH:
+                        yield (f"a property name in {_written(path) or 'the object'}",
+                               len(name))
+                pending.append(_children(value, path))
+            elif type(value) is list:
+                pending.append(_children(value, path))
+            elif type(value) is str and len(value) > MAX_STRING_LENGTH:
+                yield _written(path), len(value)
+
+
+def _too_deep(body: dict[str, Any]) -> str:
+    """The path of the first container nested deeper than MAX_DEPTH."""
+    pending: list[tuple[Iterable[tuple[Any, _Path]], int]] = [(_children(body, None), 2)]
+    while pending:
+        children, depth = pending.pop()
+        for value, path in children:
+            if type(value) in (dict, list):
+                if depth > MAX_DEPTH:
+                    return _written(path)
+                pending.append((_children(value, path), depth + 1))
+    return "the object"
 
 
 def _shown(name: str) -> str:
@@ -534,6 +592,9 @@ def _check_extensions(extensions: Any, label: str, references: list[tuple[str, s
 # distinct pattern (a feed repeats its patterns), short ones only, so that the cache stays
 # small (8,192 of at most 1,024 characters).
 _CACHED_PATTERN_LENGTH = 1024
+# Brackets and parentheses nested deeper than this are refused before the parser: real
+# patterns nest a few levels, and the parser's time per character grows with the nesting.
+MAX_PATTERN_NESTING = 32
 _QUOTED_MESSAGE_LENGTH = 300
 _PATTERN_SPACE = r"[ \t\r\n]*"
 _PATTERN_STRING = r"'(?:[^'\\]|\\['\\])*'"
@@ -562,9 +623,13 @@ def pattern_problem(pattern: str, pattern_version: str = "2.1") -> str | None:
     "2.0") that stix2-validator accepts, in a sentence; None when it is one."""
     if is_simple_pattern(pattern, pattern_version):
         return None
-    if not _looks_like_pattern(pattern):
+    shape, _nesting = _pattern_shape(pattern)
+    if shape == "no pattern":
         return ("pattern is not a STIX pattern: comparisons in square brackets, e.g. "
                 "[domain-name:value = 'example.com']")
+    if shape == "too deep":
+        return (f"pattern nests more than {MAX_PATTERN_NESTING} brackets and parentheses "
+                f"deep")
     if len(pattern) <= _CACHED_PATTERN_LENGTH:
         return _grammar_problem(pattern, pattern_version)
     return _grammar_problem.__wrapped__(pattern, pattern_version)
@@ -606,25 +671,47 @@ def _shortened(message: str) -> str:
         f"{message[:_QUOTED_MESSAGE_LENGTH]}…"
 
 
-def _looks_like_pattern(pattern: str) -> bool:
-    """A cheap check of a STIX pattern's shape: comparisons in balanced square brackets."""
-    depth, seen_bracket, quoted, escaped = 0, False, False, False
-    for character in pattern:
-        if quoted:
-            if escaped:
-                escaped = False
-            elif character == "\\":
-                escaped = True
-            elif character == "'":
-                quoted = False
-            continue
+def pattern_cost(pattern: str) -> int:
+    """What parsing `pattern` takes of an import's MAX_PARSED_PATTERN_CHARACTERS."""
+    return len(pattern) * (1 + _pattern_shape(pattern)[1] // 8)
+
+
+def _pattern_shape(pattern: str) -> tuple[str | None, int]:
+    """A cheap look at a STIX pattern before the parser, and how deep its brackets and
+    parentheses nest: "no pattern" unless it is comparisons in balanced square brackets,
+    "too deep" when they nest deeper than MAX_PATTERN_NESTING (the parser's cost grows with
+    the nesting, and it recurses), else None. Quoted strings and comments (`/* */`, `//`)
+    are passed over."""
+    brackets = nesting = deepest = 0
+    seen_bracket = False
+    position, length = 0, len(pattern)
+    while position < length:
+        character = pattern[position]
         if character == "'":
-            quoted = True
-        elif character == "[":
-            depth += 1
-            seen_bracket = True
-        elif character == "]":
-            depth -= 1
-            if depth < 0:
-                return False
-    return seen_bracket and depth == 0 and not quoted and ":" in pattern
+            position += 1
+            while position < length and pattern[position] != "'":
+                position += 2 if pattern[position] == "\\" else 1
+            if position >= length:
+                return "no pattern", deepest  # an unterminated string
+        elif pattern.startswith("/*", position):
+            closing = pattern.find("*/", position + 2)
+            if closing < 0:
+                return "no pattern", deepest
+            position = closing + 1
+        elif pattern.startswith("//", position):
+            closing = pattern.find("\n", position)
+            position = length if closing < 0 else closing
+        elif character in "[(":
+            brackets += character == "["
+            seen_bracket = seen_bracket or character == "["
+            nesting += 1
+            deepest = max(deepest, nesting)
+            if nesting > MAX_PATTERN_NESTING:
+                return "too deep", deepest
+        elif character in "])":
+            brackets -= character == "]"
+            nesting -= 1
+            if brackets < 0:
+                return "no pattern", deepest
+        position += 1
+    return (None if seen_bracket and brackets == 0 and ":" in pattern else "no pattern"), deepest

@@ -587,6 +587,8 @@ def _add_objects(request: HttpRequest, user: Any, collection_id: str) -> HttpRes
         envelope = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return _error(400, "Bad request", "The body is not JSON.")
+    except RecursionError:
+        return _error(400, "Bad request", "The body nests deeper than JSON is read here.")
     if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
         return _error(400, "Bad request", "Send an envelope: {\"objects\": [...]}.")
     try:

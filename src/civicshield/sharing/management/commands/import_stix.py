@@ -41,6 +41,8 @@ class Command(CivicShieldCommand):
             raise fail(f"{path}: {error.strerror}") from None
         except ValueError as error:
             raise fail(f"{path}: not JSON ({error})") from None
+        except RecursionError:
+            raise fail(f"{path}: nests deeper than JSON is read here") from None
         organisation = organisation_for(OPERATOR, options["organisation"]) \
             if options.get("organisation") else None
         total = len(document.get("objects", [])) if isinstance(document, dict) else 0
