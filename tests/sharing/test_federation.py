@@ -1013,6 +1013,100 @@ def test_objects_our_import_refuses_are_listed_with_the_problem(owner: Any) -> N
     assert result.rejected == [undated["id"]] and result.skipped == 1
 
 
+class ServingPeer:
+    """Stands in for `PeerClient` (monkeypatched over `services.PeerClient`): serves `pages`
+    one after the other as the peer's collection would, noting every request. The first
+    `unavailable` requests fail as an outage; `on_request` runs at each request."""
+
+    def __init__(self, pages: list[list[dict[str, Any]]], *, unavailable: int = 0,
+                 on_request: Any = None) -> None:
+        self.pages, self.unavailable, self.on_request = pages, unavailable, on_request
+        self.cursors = [f"2025-03-01T10:00:{number:02d}.000000Z" for number in range(len(pages))]
+        self.requests: list[dict[str, Any]] = []
+
+    def __call__(self, _peer: Any) -> ServingPeer:
+        return self
+
+    def get_objects(self, *, added_after: str = "", limit: int = 1000) -> Any:
+        from civicshield.sharing.federation.client import Page
+
+        self.requests.append({"added_after": added_after, "limit": limit})
+        if self.on_request is not None:
+            self.on_request()
+        if len(self.requests) <= self.unavailable:
+            raise PeerUnavailable("HTTP 503 from the peer")
+        number = self.cursors.index(added_after) + 1 if added_after else 0
+        if number == len(self.pages):
+            return Page(envelope={"more": False}, date_added_last="")
+        return Page(envelope={"more": number + 1 < len(self.pages),
+                              "objects": self.pages[number]},
+                    date_added_last=self.cursors[number])
+
+
+def _indicator_of_pattern(pattern: str) -> dict[str, Any]:
+    return {**_indicator("unused.example", TLP.GREEN), "pattern": pattern}
+
+
+def _two_addresses(number: int) -> str:
+    """A pattern of more than one comparison: parsed by the import, within its budget."""
+    return (f"[ipv4-addr:value = '198.51.100.{number}/32' OR "
+            f"ipv4-addr:value = '203.0.113.{number}/32']")
+
+
+def test_indicators_past_the_imports_pattern_budget_are_imported_not_passed_over(
+        owner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from civicshield.sharing.federation import services
+    from civicshield.sharing.stix import validate
+
+    indicators = [_indicator_of_pattern(_two_addresses(number)) for number in (1, 2, 3)]
+    # Room for one such pattern per import: the other two are over the budget.
+    monkeypatch.setattr(validate, "MAX_PARSED_PATTERN_CHARACTERS",
+                        len(_two_addresses(1)) + 10)
+    served = ServingPeer([indicators])
+    monkeypatch.setattr(services, "PeerClient", served)
+    peer = create_peer(actor=OPERATOR, name="peer-patterns", api_root_url=NORTH,
+                       collection_id=COMMUNITY, direction="pull", organisation=owner)
+
+    result = pull_from_peer(peer.pk, backoff=0)
+
+    assert result.error == "" and result.skipped_objects == []
+    assert result.objects == 3
+    ids = [body["id"] for body in indicators]
+    assert StixObject.objects.filter(stix_id__in=ids).count() == 3
+    assert ReceivedFromPeer.objects.filter(peer=peer, stix_id__in=ids).count() == 3
+    peer.refresh_from_db()
+    assert peer.pull_cursor == served.cursors[0]
+    assert len(served.requests) == 1  # the page was read once
+
+
+def test_an_indicator_whose_pattern_alone_is_over_the_budget_is_refused_and_the_rest_kept(
+        owner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from civicshield.sharing.federation import services
+    from civicshield.sharing.federation.choices import SkipReason
+    from civicshield.sharing.stix import validate
+
+    monkeypatch.setattr(validate, "MAX_PARSED_PATTERN_CHARACTERS",
+                        len(_two_addresses(1)) + 10)
+    too_long = _indicator_of_pattern(_two_addresses(9).replace(
+        "]", " OR ipv4-addr:value = '192.0.2.9/32']"))
+    fitting = [_indicator_of_pattern(_two_addresses(number)) for number in (1, 2)]
+    served = ServingPeer([[too_long, *fitting]])
+    monkeypatch.setattr(services, "PeerClient", served)
+    peer = create_peer(actor=OPERATOR, name="peer-long-pattern", api_root_url=NORTH,
+                       collection_id=COMMUNITY, direction="pull", organisation=owner)
+
+    result = pull_from_peer(peer.pk, backoff=0)
+
+    assert result.error == "" and result.objects == 2
+    assert [(item.stix_id, item.reason) for item in result.skipped_objects] == [
+        (too_long["id"], SkipReason.INVALID)]
+    assert "smaller batches" in result.skipped_objects[0].detail  # the importer's words
+    assert StixObject.objects.filter(
+        stix_id__in=[body["id"] for body in fitting]).count() == 2
+    peer.refresh_from_db()
+    assert peer.pull_cursor == served.cursors[0]
+
+
 def test_a_pulled_report_whose_objects_come_later_keeps_its_references_and_gains_them(
         owner: Any) -> None:
     # A peer's collection holds what its marking allows: the report's objects may be in
@@ -1059,6 +1153,8 @@ def test_objects_the_peer_refuses_on_push_are_listed_with_its_message() -> None:
     from civicshield.sharing.federation.client import PeerRefused
     from civicshield.sharing.federation.services import SyncResult
 
+    peer = create_peer(actor=OPERATOR, name="peer-b", api_root_url=NORTH,
+                       collection_id=COMMUNITY, direction="push")
     objects = _report_bundle(TLP.GREEN, "Half refused")["objects"]
     refused_id = objects[1]["id"]
 
@@ -1073,8 +1169,8 @@ def test_objects_the_peer_refuses_on_push_are_listed_with_its_message() -> None:
                     {"id": refused_id, "message": "object_refs: dangling reference"}]}})
 
     result = SyncResult(peer="peer-b", direction="push")
-    services._send_chunk(RefusingPeer(), objects, result, attempts=1, backoff=0,  # type: ignore[arg-type]
-                         sleep=lambda _seconds: None)
+    services._send_chunk(peer, RefusingPeer(), objects, result, attempts=1,  # type: ignore[arg-type]
+                         backoff=0, sleep=lambda _seconds: None)
 
     assert result.sent_ids == [objects[0]["id"]]
     assert [(item.stix_id, item.reason, item.detail) for item in result.skipped_objects] == [
@@ -1727,6 +1823,70 @@ def test_a_pull_running_when_its_peer_is_retired_stops_at_its_next_page(owner: A
     assert not StixObject.objects.exists()
     peer.refresh_from_db()
     assert peer.pull_cursor == ""
+
+
+@pytest.mark.parametrize("when", ["after a page", "before a retry"])
+def test_a_pull_whose_peer_is_retired_meanwhile_sends_it_no_further_request(
+        owner: Any, monkeypatch: pytest.MonkeyPatch, when: str) -> None:
+    from civicshield.sharing.federation import services
+
+    peer = create_peer(actor=OPERATOR, name="peer-leaving", api_root_url=NORTH,
+                       collection_id=COMMUNITY, direction="pull", organisation=owner)
+    pages = [_report_bundle(TLP.GREEN, f"Page {number}")["objects"] for number in (1, 2)]
+
+    def retire() -> None:
+        if not Peer.objects.get(pk=peer.pk).retired:
+            services.retire_peer(actor=OPERATOR, peer_id=peer.pk)
+
+    if when == "after a page":
+        served = ServingPeer(pages)
+        import_page = services._import_page
+
+        def import_then_retire(*args: Any) -> None:
+            import_page(*args)
+            retire()
+
+        monkeypatch.setattr(services, "_import_page", import_then_retire)
+    else:
+        served = ServingPeer(pages, unavailable=1, on_request=retire)
+    monkeypatch.setattr(services, "PeerClient", served)
+
+    result = pull_from_peer(peer.pk, backoff=0)
+
+    assert len(served.requests) == 1
+    assert "changed during the sync" in result.error
+    assert not Report.objects.filter(title="Page 2").exists()
+
+
+@pytest.mark.parametrize("answer", ["unavailable", "refused"])
+def test_a_push_whose_peer_is_retired_meanwhile_neither_retries_nor_resends(
+        owner: Any, answer: str) -> None:
+    from civicshield.sharing.federation import services
+    from civicshield.sharing.federation.client import PeerRefused
+    from civicshield.sharing.federation.services import FederationError, SyncResult
+
+    peer = create_peer(actor=OPERATOR, name="peer-leaving", api_root_url=NORTH,
+                       collection_id=COMMUNITY, direction="push", organisation=owner)
+    objects = _report_bundle(TLP.GREEN, "Offered once")["objects"]
+    posts: list[list[str]] = []
+
+    class RetiredWhileAnswering:
+        def add_objects(self, batch: list[dict[str, Any]]) -> None:
+            posts.append([body["id"] for body in batch])
+            if not Peer.objects.get(pk=peer.pk).retired:
+                services.retire_peer(actor=OPERATOR, peer_id=peer.pk)
+            if answer == "unavailable":
+                raise PeerUnavailable("HTTP 503 from the peer")
+            # Without the refused object, the rest would be sent again.
+            raise PeerRefused("unprocessable", status=422, body={"details": {"errors": [
+                {"id": objects[1]["id"], "message": "object_refs: dangling reference"}]}})
+
+    with pytest.raises(FederationError, match="changed during the sync"):
+        services._send_chunk(peer, RetiredWhileAnswering(), objects,  # type: ignore[arg-type]
+                             SyncResult(peer=peer.name, direction="push"), attempts=3,
+                             backoff=0, sleep=lambda _seconds: None)
+
+    assert len(posts) == 1
 
 
 def test_only_peer_managers_may_clear_a_peers_credentials_or_retire_it(

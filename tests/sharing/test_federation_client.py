@@ -133,3 +133,53 @@ def test_a_peer_that_answers_within_the_total_timeout_is_read_whole(
         assert Peer.objects.get(pk=peer.pk).last_error == ""
     finally:
         slow_but_done.close()
+
+
+class AnsweringPeer:
+    """Answers every GET with `body`, a TAXII envelope, all at once."""
+
+    def __init__(self, body: bytes) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", MEDIA)
+                self.send_header("X-TAXII-Date-Added-Last", "2025-03-01T10:00:00.000000Z")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = _serve_above_18000(Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def api_root(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/taxii2/api/"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+def test_a_peer_that_sends_json_nested_too_deep_to_read_is_refused_and_recorded() -> None:
+    # Deeper than Python's JSON decoder recurses, whatever the stack it starts from.
+    depth = 100_000
+    deep = AnsweringPeer(b'{"more": false, "objects": ' + b"[" * depth + b"]" * depth + b"}")
+    try:
+        peer = create_peer(actor=OPERATOR, name="deep", api_root_url=deep.api_root,
+                           collection_id=str(uuid.uuid4()), direction="pull")
+
+        result = pull_from_peer(peer.pk, attempts=1)
+
+        assert result.error == "PeerRefused: the peer sent JSON nested too deep to read"
+        peer.refresh_from_db()
+        assert peer.last_error == result.error and peer.consecutive_failures == 1
+        assert peer.pull_cursor == ""
+    finally:
+        deep.close()

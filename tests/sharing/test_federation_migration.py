@@ -1,6 +1,7 @@
-"""The data migration that takes credentials out of the addresses of peers registered
-before such addresses were refused (sharing 0010): run with Django's MigrationExecutor from
-the state before it, on the test database."""
+"""The data migrations that take credentials out of the addresses of peers registered
+before such addresses were refused (sharing 0010), and out of the errors that quoted those
+addresses (sharing 0012): run with Django's MigrationExecutor from the state before each, on
+the test database."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from civicshield.sharing.federation.secrets import seal, unseal
 
 BEFORE = [("sharing", "0009_taxii_entry_per_record")]
 AFTER = [("sharing", "0010_peer_credentials_out_of_address")]
+BEFORE_ERROR_REDACTION = [("sharing", "0011_peer_retired")]
+AFTER_ERROR_REDACTION = [("sharing", "0012_peer_errors_without_credentials")]
 COLLECTION = "9f7a2c4e-5b1d-4e8a-9c3f-2d6b8e1a7c50"
 PASSWORD = "Sup3r:Secret@Pass"  # written percent-escaped in the address, as it must be
 ESCAPED = "Sup3r%3ASecret%40Pass"
@@ -30,16 +33,27 @@ def _migrate(targets: list[tuple[str, str]]) -> Any:
     return executor.loader.project_state([*others, *targets]).apps
 
 
-@pytest.fixture
-def before_migration() -> Iterator[Any]:
-    """The models as they were before the migration; the database is migrated back to the
-    latest state afterwards, whatever the test did."""
+def _migrated_back_to(targets: list[tuple[str, str]]) -> Iterator[Any]:
+    """The models as they were at `targets`; the database is migrated back to the latest
+    state afterwards, whatever the test did."""
     try:
-        yield _migrate(BEFORE)
+        yield _migrate(targets)
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.fixture
+def before_migration() -> Iterator[Any]:
+    """The models as they were before the migration (0010)."""
+    yield from _migrated_back_to(BEFORE)
+
+
+@pytest.fixture
+def before_error_redaction() -> Iterator[Any]:
+    """The models as they were before sharing 0012 (errors quoting old addresses)."""
+    yield from _migrated_back_to(BEFORE_ERROR_REDACTION)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -132,3 +146,83 @@ def test_a_peer_with_credentials_in_its_address_is_shown_without_them_after_the_
     legacy = Peer.objects.get(name="legacy")
     edit = client.get(f"/app/sharing/peers/{legacy.pk}/edit/").content.decode()
     assert ESCAPED not in edit and "svc-user" in edit  # now in the Username field
+
+
+@pytest.mark.django_db(transaction=True)
+def test_errors_that_quote_a_moved_peers_old_address_lose_its_credentials(
+        before_error_redaction: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from django.utils import timezone
+
+    Peer = before_error_redaction.get_model("sharing", "Peer")
+    AuditEntry = before_error_redaction.get_model("core", "AuditEntry")
+    TaskResult = before_error_redaction.get_model("django_tasks_database", "DBTaskResult")
+    # As `requests` words it (the port is out of range), then as a sync recorded it.
+    quoted = (f"InvalidURL: Failed to parse: https://svc-user:{ESCAPED}@north.example:99999"
+              f"/taxii2/api/collections/{COLLECTION}/objects/")
+    unescaped = "ConnectionError: http://svc-user:p@ss@north.example/taxii2/api/ refused"
+    error = f"peer unavailable: {quoted}"
+
+    def peer(name: str, *, moved: bool) -> Any:
+        made = Peer.objects.create(name=name, api_root_url="https://north.example:99999/"
+                                   "taxii2/api/", collection_id=COLLECTION,
+                                   last_error=error[:2000])
+        if moved:  # as sharing 0010 recorded it
+            AuditEntry.objects.create(
+                actor_label="system", surface="system",
+                action="federation.peer.credentials_moved", object_type="sharing.peer",
+                object_id=str(made.pk), object_repr=name,
+                details={"api_root_url": made.api_root_url, "moved": ["username", "password"],
+                         "dropped": []})
+        for action, text in (("federation.pull", error), ("federation.push", unescaped)):
+            AuditEntry.objects.create(
+                actor_label="system", surface="system", action=action,
+                object_type="sharing.peer", object_id=str(made.pk), object_repr=name,
+                details={"peer": name, "direction": action.rpartition(".")[2], "pages": 2,
+                         "objects": 7, "error": text})
+        TaskResult.objects.create(
+            status="SUCCESSFUL", args_kwargs={"args": [made.pk, True, True], "kwargs": {}},
+            task_path="civicshield.sharing.federation.tasks.sync_peer_task",
+            queue_name="federation", backend_name="default", run_after=timezone.now(),
+            return_value=[{"peer": name, "error": error}], exception_class_path="",
+            traceback="")
+        TaskResult.objects.create(
+            status="FAILED", args_kwargs={"args": [], "kwargs": {"peer_id": made.pk}},
+            task_path="civicshield.sharing.federation.tasks.sync_peer_task",
+            queue_name="federation", backend_name="default", run_after=timezone.now(),
+            return_value=None, exception_class_path="builtins.RuntimeError",
+            traceback=f"Traceback (most recent call last):\nRuntimeError: {quoted}\n")
+        return made.pk
+
+    moved = peer("moved", moved=True)
+    untouched = peer("never-moved", moved=False)
+
+    apps = _migrate(AFTER_ERROR_REDACTION)
+
+    host = (f"https://north.example:99999/taxii2/api/collections/{COLLECTION}/objects/")
+    peers = {row.pk: row for row in apps.get_model("sharing", "Peer").objects.all()}
+    assert peers[moved].last_error == f"peer unavailable: InvalidURL: Failed to parse: {host}"
+    entries = apps.get_model("core", "AuditEntry").objects.filter(
+        action__in=["federation.pull", "federation.push"])
+    syncs = {(int(entry.object_id), entry.action): entry.details for entry in entries}
+    assert syncs[moved, "federation.pull"] == {
+        "peer": "moved", "direction": "pull", "pages": 2, "objects": 7,
+        "error": f"peer unavailable: InvalidURL: Failed to parse: {host}",
+        "error_credentials_removed": True}
+    assert syncs[moved, "federation.push"]["error"] == (
+        "ConnectionError: http://north.example/taxii2/api/ refused")
+    results = apps.get_model("django_tasks_database", "DBTaskResult").objects
+    stored = json.dumps([[row.return_value, row.traceback] for row in results.all()
+                         if moved in [*row.args_kwargs["args"][:1],
+                                      row.args_kwargs["kwargs"].get("peer_id")]])
+    assert host in stored
+    # Only the peers sharing 0010 recorded: another peer's texts are left as they were.
+    assert peers[untouched].last_error == error
+    assert syncs[untouched, "federation.pull"]["error"] == error
+    assert "error_credentials_removed" not in syncs[untouched, "federation.pull"]
+    # No credential left in what concerns the moved peer, nor printed.
+    texts = json.dumps([peers[moved].last_error, syncs[moved, "federation.pull"],
+                        syncs[moved, "federation.push"]]) + stored
+    for secret in ("svc-user", ESCAPED, "p@ss"):
+        assert secret not in texts
+    printed = capsys.readouterr()
+    assert ESCAPED not in printed.out + printed.err

@@ -115,6 +115,11 @@ class PeerClient:
         except ValueError as error:
             raise PeerRefused("the peer did not send JSON", status=response.status_code) \
                 from error
+        except RecursionError as error:
+            # Nested deeper than Python recurses: the peer's fault (no STIX content nests
+            # so deep), reported as such rather than as a crash of every sync at this page.
+            raise PeerRefused("the peer sent JSON nested too deep to read",
+                              status=response.status_code) from error
 
     def get_objects(self, *, added_after: str = "", limit: int = 1000) -> Page:
         params: dict[str, Any] = {"limit": limit}

@@ -426,10 +426,15 @@ def pull_from_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
 
     def pull() -> None:
         client = PeerClient(peer)
+
+        def fetch() -> Any:
+            # Before every request, retries included: a peer retired or edited meanwhile
+            # is not contacted again.
+            _check_unchanged(peer)
+            return client.get_objects(added_after=peer.pull_cursor, limit=PAGE_SIZE)
+
         for _page in range(max_pages):
-            page = _retrying(lambda: client.get_objects(added_after=peer.pull_cursor,
-                                                        limit=PAGE_SIZE),
-                             attempts=attempts, backoff=backoff, sleep=sleep)
+            page = _retrying(fetch, attempts=attempts, backoff=backoff, sleep=sleep)
             objects = page.envelope.get("objects") or []
             if not objects:
                 break
@@ -461,9 +466,11 @@ def _check_unchanged(peer: Peer, *, lock: bool = False) -> None:
 
 
 def _import_page(peer: Peer, objects: list[Any], cursor: str, result: SyncResult) -> None:
+    """Import one page and then move the pull cursor to `cursor`, its end. The page is
+    imported in one transaction, or in several when the import's pattern budget runs out:
+    what it could not judge is imported in batches of its own, and the cursor moves with the
+    last, so no object is passed over."""
     from civicshield.directory.selectors import coordinating_organisation
-    from civicshield.sharing.stix.import_ import Destination, InvalidStix, import_stix
-    from civicshield.sharing.stix.publish import version_of
 
     well_formed = []
     for position, body in enumerate(objects):
@@ -480,45 +487,76 @@ def _import_page(peer: Peer, objects: list[Any], cursor: str, result: SyncResult
                               "or mark a coordinating organisation")
     accepted = _within_markings(peer, well_formed, result, access.Viewer.for_organisation(owner))
     accepted = _without_our_own(accepted, result)
-    with transaction.atomic():
-        _check_unchanged(peer, lock=True)
-        status = None
-        for _round in range(_FIX_ROUNDS + 1):
-            if not accepted:
-                break
-            try:
-                status = import_stix(
-                    actor=authz.OPERATOR,
-                    document={"type": "bundle", "id": f"bundle--{uuid.uuid4()}",
-                              "objects": accepted},
-                    source="peer", organisation=owner,
-                    destination=Destination(default_tlp=TLP.AMBER,
-                                            collection=peer.collection_id,
-                                            references_may_dangle=True))
-                break
-            except InvalidStix as invalid:
-                problems: dict[str, list[str]] = {}
-                for found in invalid.problems:
-                    problems.setdefault(found.object_id, []).append(found.message)
-                bad = set(problems)
-                for stix_id in sorted(bad):
-                    result.skip(stix_id, SkipReason.INVALID, "; ".join(problems[stix_id]))
-                remaining = [body for body in accepted if body["id"] not in bad]
-                if len(remaining) == len(accepted):
-                    raise FederationError(f"invalid content: {invalid.problems[:3]}") \
-                        from invalid
-                accepted = remaining
-        else:
-            raise FederationError("invalid content after dropping the invalid objects")
-        if accepted and status is not None:
-            ReceivedFromPeer.objects.bulk_create(
-                [ReceivedFromPeer(peer=peer, stix_id=body["id"], version=version_of(body),
-                                  received_in=status) for body in accepted],
-                update_conflicts=True, unique_fields=["peer", "stix_id"],
-                update_fields=["version", "received_in", "received_at"], batch_size=500)
-        Peer.objects.filter(pk=peer.pk).update(pull_cursor=cursor)
-        peer.pull_cursor = cursor
-    result.objects += len(accepted)
+    batches = [accepted]
+    while batches:
+        batch = batches.pop(0)
+        with transaction.atomic():
+            _check_unchanged(peer, lock=True)
+            imported, deferred = _import_batch(peer, owner, batch, result)
+            if deferred and len(deferred) == len(batch):
+                # None was judged (one pattern alone over the budget, or versions of one
+                # id): halve, down to one object, which is judged alone.
+                half = len(deferred) // 2
+                batches[:0] = [deferred[:half], deferred[half:]]
+            elif deferred:
+                batches.insert(0, deferred)
+            if not batches:
+                Peer.objects.filter(pk=peer.pk).update(pull_cursor=cursor)
+                peer.pull_cursor = cursor
+        result.objects += imported
+
+
+def _import_batch(peer: Peer, owner: Any, objects: list[dict[str, Any]], result: SyncResult
+                  ) -> tuple[int, list[dict[str, Any]]]:
+    """Import `objects` (in the caller's transaction), less those the import refuses, each
+    noted in `result` as invalid. Returns how many were imported, and those deferred: the
+    import's pattern budget (`Problem.over_budget`) ran out before it judged them, which
+    is no fault of theirs. An object alone in `objects` is never deferred: its own pattern
+    is over the budget, and it is refused."""
+    from civicshield.sharing.stix.import_ import Destination, InvalidStix, Problem, import_stix
+    from civicshield.sharing.stix.publish import version_of
+
+    accepted, deferred = objects, []
+    status = None
+    for _round in range(_FIX_ROUNDS + 1):
+        if not accepted:
+            break
+        try:
+            status = import_stix(
+                actor=authz.OPERATOR,
+                document={"type": "bundle", "id": f"bundle--{uuid.uuid4()}",
+                          "objects": accepted},
+                source="peer", organisation=owner,
+                destination=Destination(default_tlp=TLP.AMBER, collection=peer.collection_id,
+                                        references_may_dangle=True))
+            break
+        except InvalidStix as invalid:
+            problems: dict[str, list[Problem]] = {}
+            for found in invalid.problems:
+                problems.setdefault(found.object_id, []).append(found)
+            waiting = {stix_id for stix_id, found in problems.items()
+                       if all(problem.over_budget for problem in found)} \
+                if len(objects) > 1 else set()
+            for stix_id in sorted(set(problems) - waiting):
+                messages = [problem.message for problem in problems[stix_id]
+                            if not problem.over_budget] or \
+                    [problem.message for problem in problems[stix_id]]
+                result.skip(stix_id, SkipReason.INVALID, "; ".join(messages))
+            deferred += [body for body in accepted if body["id"] in waiting]
+            remaining = [body for body in accepted if body["id"] not in problems]
+            if len(remaining) == len(accepted):
+                raise FederationError(f"invalid content: {invalid.problems[:3]}") from invalid
+            accepted = remaining
+    else:
+        raise FederationError("invalid content after dropping the invalid objects")
+    if not accepted or status is None:
+        return 0, deferred
+    ReceivedFromPeer.objects.bulk_create(
+        [ReceivedFromPeer(peer=peer, stix_id=body["id"], version=version_of(body),
+                          received_in=status) for body in accepted],
+        update_conflicts=True, unique_fields=["peer", "stix_id"],
+        update_fields=["version", "received_in", "received_at"], batch_size=500)
+    return len(accepted), deferred
 
 
 def _unreadable_markings(body: dict[str, Any]) -> str:
@@ -707,9 +745,7 @@ def push_to_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
             _check_unchanged(peer)
             objects, last = pushable(peer, after=peer.push_cursor)
             for start in range(0, len(objects), PUSH_CHUNK):
-                # An edit (a narrower marking, another AMBER group) stops what is left.
-                _check_unchanged(peer)
-                _send_chunk(client, objects[start:start + PUSH_CHUNK], result,
+                _send_chunk(peer, client, objects[start:start + PUSH_CHUNK], result,
                             attempts=attempts, backoff=backoff, sleep=sleep)
                 result.pages += 1
             if last == peer.push_cursor:
@@ -722,14 +758,21 @@ def push_to_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
     return _run_sync(peer, result, push, actor=actor, action="federation.push")
 
 
-def _send_chunk(client: PeerClient, objects: list[dict[str, Any]], result: SyncResult, *,
-                attempts: int, backoff: float, sleep: Callable[[float], None]) -> None:
+def _send_chunk(peer: Peer, client: PeerClient, objects: list[dict[str, Any]],
+                result: SyncResult, *, attempts: int, backoff: float,
+                sleep: Callable[[float], None]) -> None:
+    def send(batch: list[dict[str, Any]]) -> Any:
+        # Before every request, retries and resends included: an edit (a narrower marking,
+        # another AMBER group) or a retirement stops what is left.
+        _check_unchanged(peer)
+        return client.add_objects(batch)
+
     for _round in range(_FIX_ROUNDS + 1):
         if not objects:
             return
         try:
-            _retrying(functools.partial(client.add_objects, objects), attempts=attempts,
-                      backoff=backoff, sleep=sleep)
+            _retrying(functools.partial(send, objects), attempts=attempts, backoff=backoff,
+                      sleep=sleep)
         except PeerRefused as refused:
             errors = ((refused.body or {}).get("details") or {}).get("errors") \
                 if isinstance(refused.body, dict) else None

@@ -2,13 +2,23 @@
 password move out of `api_root_url` (shown on the peers' pages and in the audit log) to
 where credentials belong, `username` and the sealed token (docs/federation.md).
 
-A credential already stored is kept and the address's is dropped, field by field. With a
-username stored, the stored pair is what a sync sent, so nothing changes on the wire; with only
-a token stored, `requests` sent the address's pair instead, and the peer now gets the address's
-user name with the stored token (the audit entry shows it: username moved, password dropped).
-The address's percent-escapes are undone, as `requests` did when it sent them. Earlier audit entries of
-the peer that recorded the address lose its credentials too. One audit entry per peer says
-what was moved and dropped, by field name only; nothing is printed."""
+A credential already stored is kept and the address's is dropped, field by field. The
+address's percent-escapes are undone, as `requests` did when it sent them. Earlier audit
+entries of the peer that recorded the address lose its credentials too. One audit entry per
+peer says what was moved and dropped, by field name only; nothing is printed.
+
+What is sent changes for some peers (docs/federation.md has the full table). Before, a stored
+username went with the stored token (or an empty password), whatever the address; without one,
+`requests` sent the address's pair as HTTP Basic when it had a password part, over a stored
+token's Bearer, and nothing of its own for a user name alone (`user@`). Now the stored values,
+with the address's filling the empty fields, go as any peer's (Basic with a username, else
+Bearer). So `https://:T0ken@host/` with nothing stored sent Basic with an empty user name and
+`T0ken`, and now sends `Authorization: Bearer T0ken`; a username stored with no token and a
+password in the address sent (username, "") and now sends (username, password); with only a
+token stored, `user:pw@` sent (user, pw) and now sends (user, token). Nothing changes with both
+a username and a token stored, nor with nothing stored and `user:pw@` (a user name of at most
+150 characters, as `username` allows). Errors that quoted the old address are cleaned by
+sharing 0012."""
 
 from urllib.parse import unquote, urlsplit, urlunsplit
 
