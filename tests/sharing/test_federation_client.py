@@ -25,7 +25,25 @@ ENVELOPE = json.dumps({"more": False, "objects": []}).encode()
 TRICKLE_SECONDS = 5.0
 
 
-class TricklingPeer:
+class LoopbackPeer:
+    """A TAXII peer on loopback, served from a thread until `close`."""
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = _serve_above_18000(handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def api_root(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/taxii2/api/"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+class TricklingPeer(LoopbackPeer):
     """Answers every GET with a TAXII envelope, one byte every `interval` seconds (below
     the read timeout), for at most TRICKLE_SECONDS, then the rest at once."""
 
@@ -67,19 +85,11 @@ class TricklingPeer:
                 except OSError:
                     pass  # the client gave up
 
-        self.server = _serve_above_18000(Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def api_root(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/taxii2/api/"
+        self._serve(Handler)
 
     def close(self) -> None:
         self.stopping.set()
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+        super().close()
 
 
 def _serve_above_18000(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
@@ -135,7 +145,7 @@ def test_a_peer_that_answers_within_the_total_timeout_is_read_whole(
         slow_but_done.close()
 
 
-class AnsweringPeer:
+class AnsweringPeer(LoopbackPeer):
     """Answers every GET with `body`, a TAXII envelope, all at once."""
 
     def __init__(self, body: bytes) -> None:
@@ -153,18 +163,7 @@ class AnsweringPeer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = _serve_above_18000(Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def api_root(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/taxii2/api/"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+        self._serve(Handler)
 
 
 def test_a_peer_that_sends_json_nested_too_deep_to_read_is_refused_and_recorded() -> None:

@@ -301,17 +301,23 @@ def test_a_received_amber_object_read_by_id_is_audited_against_the_stix_object(
     assert (entry.action, entry.object_id) == ("stixobject.read", str(received.pk))
 
 
-def test_a_received_amber_report_read_by_id_is_audited_against_the_report_made_of_it(
-        analyst: Any, secret: str) -> None:
+def _received_amber_report(analyst: Any, name: str) -> tuple[dict[str, Any], Any]:
+    """An AMBER report and its domain, imported for the analyst's organisation: the report
+    object as received and the report made of it."""
     domain = _domains(1, marking=AMBER)["objects"][0]
     received = {"type": "report", "spec_version": "2.1", "id": f"report--{uuid.uuid4()}",
                 "created": "2025-03-01T10:00:00.000Z", "modified": "2025-03-01T10:00:00.000Z",
-                "published": "2025-03-01T10:00:00.000Z", "name": "Received",
+                "published": "2025-03-01T10:00:00.000Z", "name": name,
                 "report_types": ["threat-report"], "object_refs": [domain["id"]],
                 "object_marking_refs": [AMBER]}
     import_stix(actor=OPERATOR, document={"objects": [domain, received]}, source="file",
                 organisation=analyst.organisation)
-    report = StixObject.objects.get(stix_id=received["id"]).report
+    return received, StixObject.objects.get(stix_id=received["id"]).report
+
+
+def test_a_received_amber_report_read_by_id_is_audited_against_the_report_made_of_it(
+        analyst: Any, secret: str) -> None:
+    received, report = _received_amber_report(analyst, "Received")
 
     response = _client(secret).get(
         _objects_url(f"org:{analyst.organisation.pk}", received["id"]))
@@ -326,15 +332,7 @@ def test_a_received_amber_copy_is_audited_after_its_report_is_shared_wider_here(
         analyst: Any, secret: str, listed: bool) -> None:
     from civicshield.reports.services import update_report
 
-    domain = _domains(1, marking=AMBER)["objects"][0]
-    received = {"type": "report", "spec_version": "2.1", "id": f"report--{uuid.uuid4()}",
-                "created": "2025-03-01T10:00:00.000Z", "modified": "2025-03-01T10:00:00.000Z",
-                "published": "2025-03-01T10:00:00.000Z", "name": "Received as AMBER",
-                "report_types": ["threat-report"], "object_refs": [domain["id"]],
-                "object_marking_refs": [AMBER]}
-    import_stix(actor=OPERATOR, document={"objects": [domain, received]}, source="file",
-                organisation=analyst.organisation)
-    report = StixObject.objects.get(stix_id=received["id"]).report
+    received, report = _received_amber_report(analyst, "Received as AMBER")
     update_report(actor=OPERATOR, report=report,
                   changes={"tlp": TLP.GREEN, "override_reason": "cleared by the sender"})
     sync_reports()
