@@ -747,8 +747,30 @@ def test_sync_now_refuses_an_inactive_peer(client_for: Any) -> None:
     assert not AuditEntry.objects.filter(action="federation.peer.sync_request").exists()
 
 
-def test_only_peer_managers_may_edit_or_sync_a_peer(client_for: Any, owner: Any) -> None:
+def _refused_to_all_but_peer_managers(client_for: Any, owner: Any, *, gets: list[str],
+                                      posts: list[tuple[str, dict[str, Any]]]) -> None:
+    """Anonymous visitors are sent to sign in, and every role without the right to manage
+    peers, in the coordinating organisation or elsewhere, is refused (403)."""
     from django.test import Client
+
+    from civicshield.core.choices import Role
+    from tests.factories import make_user
+
+    anonymous = Client()
+    for url in gets:
+        assert anonymous.get(url)["Location"].startswith("/accounts/login/")
+    for url, data in posts:
+        assert anonymous.post(url, data)["Location"].startswith("/accounts/login/")
+    for role in (Role.ANALYST, Role.CONTRIBUTOR, Role.VIEWER, Role.PANEL):
+        for organisation in (owner, None):
+            client = client_for(make_user(role, organisation=organisation))
+            for url in gets:
+                assert client.get(url).status_code == 403
+            for url, data in posts:
+                assert client.post(url, data).status_code == 403
+
+
+def test_only_peer_managers_may_edit_or_sync_a_peer(client_for: Any, owner: Any) -> None:
 
     from civicshield.core.choices import Role
     from civicshield.core.errors import PermissionDenied
@@ -759,16 +781,8 @@ def test_only_peer_managers_may_edit_or_sync_a_peer(client_for: Any, owner: Any)
     edit, sync = f"/app/sharing/peers/{peer.pk}/edit/", f"/app/sharing/peers/{peer.pk}/sync/"
     change = _edit_form(peer, name="hijacked", api_root_url="https://attacker.example/")
 
-    anonymous = Client()
-    assert anonymous.get(edit)["Location"].startswith("/accounts/login/")
-    assert anonymous.post(sync)["Location"].startswith("/accounts/login/")
-    for role in (Role.ANALYST, Role.CONTRIBUTOR, Role.VIEWER, Role.PANEL):
-        # Signed in without the right, in the coordinating organisation or elsewhere.
-        for organisation in (owner, None):
-            client = client_for(make_user(role, organisation=organisation))
-            assert client.get(edit).status_code == 403
-            assert client.post(edit, change).status_code == 403
-            assert client.post(sync).status_code == 403
+    _refused_to_all_but_peer_managers(client_for, owner, gets=[edit],
+                                      posts=[(edit, change), (sync, {})])
     analyst = make_user(Role.ANALYST, organisation=owner)
     with pytest.raises(PermissionDenied):
         update_peer(actor=analyst, peer_id=peer.pk, name="hijacked",
@@ -1902,17 +1916,8 @@ def test_only_peer_managers_may_clear_a_peers_credentials_or_retire_it(
     clear = f"/app/sharing/peers/{peer.pk}/clear-credentials/"
     retire = f"/app/sharing/peers/{peer.pk}/retire/"
 
-    anonymous = Client()
-    assert anonymous.get(retire)["Location"].startswith("/accounts/login/")
-    assert anonymous.post(retire)["Location"].startswith("/accounts/login/")
-    assert anonymous.post(clear)["Location"].startswith("/accounts/login/")
-    for role in (Role.ANALYST, Role.CONTRIBUTOR, Role.VIEWER, Role.PANEL):
-        # Signed in without the right, in the coordinating organisation or elsewhere.
-        for organisation in (owner, None):
-            client = client_for(make_user(role, organisation=organisation))
-            assert client.get(retire).status_code == 403
-            assert client.post(retire).status_code == 403
-            assert client.post(clear).status_code == 403
+    _refused_to_all_but_peer_managers(client_for, owner, gets=[retire],
+                                      posts=[(retire, {}), (clear, {})])
     analyst = make_user(Role.ANALYST, organisation=owner)
     with pytest.raises(PermissionDenied):
         clear_peer_credentials(actor=analyst, peer_id=peer.pk)

@@ -43,6 +43,26 @@ class LoopbackPeer:
         self.thread.join(5)
 
 
+class EnvelopeHandler(BaseHTTPRequestHandler):
+    """Answers GETs quietly, starting each answer as a TAXII page."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def start_envelope(self, *, length: int | None) -> None:
+        """The status and headers of a page: of `length` bytes, or chunked when None."""
+        self.send_response(200)
+        self.send_header("Content-Type", MEDIA)
+        self.send_header("X-TAXII-Date-Added-Last", "2025-03-01T10:00:00.000000Z")
+        if length is None:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(length))
+        self.end_headers()
+
+
 class TricklingPeer(LoopbackPeer):
     """Answers every GET with a TAXII envelope, one byte every `interval` seconds (below
     the read timeout), for at most TRICKLE_SECONDS, then the rest at once."""
@@ -51,21 +71,9 @@ class TricklingPeer(LoopbackPeer):
         self.stopping = threading.Event()
         peer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(EnvelopeHandler):
             def do_GET(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", MEDIA)
-                self.send_header("X-TAXII-Date-Added-Last", "2025-03-01T10:00:00.000000Z")
-                if chunked:
-                    self.send_header("Transfer-Encoding", "chunked")
-                else:
-                    self.send_header("Content-Length", str(len(ENVELOPE)))
-                self.end_headers()
+                self.start_envelope(length=None if chunked else len(ENVELOPE))
                 write: Callable[[bytes], None] = (
                     (lambda data: self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data)))
                     if chunked else self.wfile.write)
@@ -149,18 +157,9 @@ class AnsweringPeer(LoopbackPeer):
     """Answers every GET with `body`, a TAXII envelope, all at once."""
 
     def __init__(self, body: bytes) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(EnvelopeHandler):
             def do_GET(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", MEDIA)
-                self.send_header("X-TAXII-Date-Added-Last", "2025-03-01T10:00:00.000000Z")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
+                self.start_envelope(length=len(body))
                 self.wfile.write(body)
 
         self._serve(Handler)
