@@ -11,6 +11,7 @@ class SkipReason(models.TextChoices):
 
     # Pull, before the import.
     MALFORMED = "malformed", _("not a STIX object with an id")
+    UNREADABLE = "unreadable", _("sent too large or nested too deep to read")
     NARROWER = "narrower", _("marked narrower than we exchange with this peer")
     LOOP = "loop", _("published here: the peer sent it back (loop)")
     # Refusals: the import refused it (pull) or the peer did (push).

@@ -46,6 +46,16 @@ class PeerRefused(Exception):
         self.body = body
 
 
+class Unreadable(PeerRefused):
+    """The peer answered, but with a body too large or nested too deep to read. In a page of
+    objects that may be one object's fault: a smaller page may be readable, and
+    `date_added_last` (the page's X-TAXII-Date-Added-Last header) says where this one ends."""
+
+    def __init__(self, message: str, *, response: requests.Response) -> None:
+        super().__init__(message, status=response.status_code)
+        self.date_added_last = response.headers.get("X-TAXII-Date-Added-Last", "")
+
+
 @dataclass
 class Page:
     envelope: dict[str, Any]
@@ -86,7 +96,8 @@ class PeerClient:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > limit:
             response.close()
-            raise PeerRefused(f"response of {declared} bytes is over the {limit} byte limit")
+            raise Unreadable(f"response of {declared} bytes is over the {limit} byte limit",
+                             response=response)
         body = bytearray()
         try:
             while True:
@@ -101,7 +112,8 @@ class PeerClient:
                 body += chunk
                 if len(body) > limit:
                     response.close()
-                    raise PeerRefused(f"response over the {limit} byte limit")
+                    raise Unreadable(f"response over the {limit} byte limit",
+                                     response=response)
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
             raise PeerUnavailable(f"{type(error).__name__}: {error}") from error
         if response.status_code >= 500 or response.status_code == 429:
@@ -118,8 +130,8 @@ class PeerClient:
         except RecursionError as error:
             # Nested deeper than Python recurses: the peer's fault (no STIX content nests
             # so deep), reported as such rather than as a crash of every sync at this page.
-            raise PeerRefused("the peer sent JSON nested too deep to read",
-                              status=response.status_code) from error
+            raise Unreadable("the peer sent JSON nested too deep to read",
+                             response=response) from error
 
     def get_objects(self, *, added_after: str = "", limit: int = 1000) -> Page:
         params: dict[str, Any] = {"limit": limit}

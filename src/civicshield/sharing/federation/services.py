@@ -29,9 +29,15 @@ from civicshield.core.errors import NotFound
 from civicshield.core.markings import TLP, width
 from civicshield.sharing.federation import tasks
 from civicshield.sharing.federation.choices import REFUSALS, SkipReason
-from civicshield.sharing.federation.client import PeerClient, PeerRefused, PeerUnavailable
+from civicshield.sharing.federation.client import (
+    PeerClient,
+    PeerRefused,
+    PeerUnavailable,
+    Unreadable,
+)
 from civicshield.sharing.federation.models import Direction, Peer, ReceivedFromPeer
 from civicshield.sharing.federation.secrets import seal
+from civicshield.sharing.stix.validate import parse_timestamp
 
 PAGE_SIZE = 1000
 PUSH_CHUNK = 500
@@ -427,14 +433,26 @@ def pull_from_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
     def pull() -> None:
         client = PeerClient(peer)
 
-        def fetch() -> Any:
+        def fetch(limit: int) -> Any:
             # Before every request, retries included: a peer retired or edited meanwhile
             # is not contacted again.
             _check_unchanged(peer)
-            return client.get_objects(added_after=peer.pull_cursor, limit=PAGE_SIZE)
+            return client.get_objects(added_after=peer.pull_cursor, limit=limit)
 
-        for _page in range(max_pages):
-            page = _retrying(fetch, attempts=attempts, backoff=backoff, sleep=sleep)
+        limit = PAGE_SIZE
+        for _request in range(max_pages):
+            try:
+                page = _retrying(functools.partial(fetch, limit), attempts=attempts,
+                                 backoff=backoff, sleep=sleep)
+            except Unreadable as unreadable:
+                if unreadable.status != 200:
+                    raise
+                if limit > 1:
+                    # Perhaps one object's fault: read what is readable in smaller pages.
+                    limit //= 2
+                    continue
+                _pass_over(peer, unreadable, result)
+                continue
             objects = page.envelope.get("objects") or []
             if not objects:
                 break
@@ -442,10 +460,28 @@ def pull_from_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
                 raise PeerRefused("the peer sends no X-TAXII-Date-Added-Last header")
             _import_page(peer, objects, page.date_added_last, result)
             result.pages += 1
+            limit = min(PAGE_SIZE, limit * 2)
             if not page.envelope.get("more"):
                 break
 
     return _run_sync(peer, result, pull, actor=actor, action="federation.pull")
+
+
+def _pass_over(peer: Peer, unreadable: Unreadable, result: SyncResult) -> None:
+    """Move the pull cursor past one object the peer cannot send readably (a page of one,
+    too large or nested too deep: the import would refuse it anyway), and list it as left
+    out. Raises `unreadable` when the peer gives no later date to move to: the pull then
+    stays there, and says so at every sync."""
+    date = unreadable.date_added_last
+    after = parse_timestamp(date)
+    cursor = parse_timestamp(peer.pull_cursor) if peer.pull_cursor else None
+    if after is None or (peer.pull_cursor and (cursor is None or after <= cursor)):
+        raise unreadable
+    with transaction.atomic():
+        _check_unchanged(peer, lock=True)
+        Peer.objects.filter(pk=peer.pk).update(pull_cursor=date)
+        peer.pull_cursor = date
+    result.skip("", SkipReason.UNREADABLE, f"the object the peer added at {date}: {unreadable}")
 
 
 # What a sync was started with; an edit of any of them resets the cursors (`update_peer`).
