@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from civicshield.core.access import Viewer
 from civicshield.core.markings import TLP, width
 from civicshield.reports.choices import Confidence, Consent, ObservableType, Source, VictimKind
 from civicshield.reports.models import Observable, Report, Victim
+from civicshield.reports.observables import STRAY_PERCENT
 from civicshield.reports.redaction import view_of
 from civicshield.sharing.stix.ids import sco_id, sdo_id, shared_id
 from civicshield.sharing.stix.markings import TLP_BY_MARKING_ID, marking_definition, marking_id
@@ -39,6 +41,16 @@ CUSTOM_SCO_TYPES = {
     # email-message would fit, but with only message_id it has no id-contributing property
     # and stix2-validator then asks for both a UUIDv4 (error) and a UUIDv5 (warning).
     ObservableType.MESSAGE_ID: "x-civicshield-message-id",
+}
+# An email address stix2-validator's schema refuses as an `email-addr` (its pattern is
+# narrower than RFC 5322: no apostrophe, no letters beyond ASCII before the @) goes out as
+# an SCO type of our extension, so that every bundle stays valid.
+STRICT_EMAIL = re.compile(r"^[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+$")
+EMAIL_ADDRESS_TYPE = "x-civicshield-email-address"
+# Every SCO type of our extension, with the observable type it carries.
+EXTENSION_SCO_TYPES: dict[str, str] = {
+    **{stix_type: kind for kind, stix_type in CUSTOM_SCO_TYPES.items()},
+    EMAIL_ADDRESS_TYPE: ObservableType.EMAIL,
 }
 # STIX 2.1 §6.14 account-type-ov; other platforms keep their name in our extension.
 ACCOUNT_TYPES = {"x": "twitter", "facebook": "facebook"}
@@ -118,9 +130,25 @@ def _pattern_literal(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def _exported_value(observable: Observable) -> str:
+    """The observable's value as exported: a URL stored before intake encoded a "%" that
+    starts no %xx gets it encoded now (not an RFC 3986 URI otherwise)."""
+    if observable.type == ObservableType.URL:
+        return STRAY_PERCENT.sub("%25", observable.value)
+    return observable.value
+
+
+def _sco_type(observable: Observable) -> str | None:
+    """The SCO type of our extension that carries the observable, if any."""
+    if observable.type == ObservableType.EMAIL and not STRICT_EMAIL.match(observable.value):
+        return EMAIL_ADDRESS_TYPE
+    return CUSTOM_SCO_TYPES.get(ObservableType(observable.type))
+
+
 def observable_sco(observable: Observable, tlp: str) -> dict[str, Any]:
     """The SCO for one observable, marked `tlp`."""
-    kind, value = observable.type, observable.value
+    kind, value = observable.type, _exported_value(observable)
+    custom_type = _sco_type(observable)
     body: dict[str, Any]
     if kind in (ObservableType.MD5, ObservableType.SHA1, ObservableType.SHA256):
         algorithm = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256"}[kind]
@@ -135,8 +163,8 @@ def observable_sco(observable: Observable, tlp: str) -> dict[str, Any]:
             "account_type", "user_id", "account_login") if k in body})
         body["extensions"] = {EXTENSION_ID: {"extension_type": "property-extension",
                                              "platform": platform}}
-    elif kind in CUSTOM_SCO_TYPES:
-        stix_type = CUSTOM_SCO_TYPES[ObservableType(kind)]
+    elif custom_type is not None:
+        stix_type = custom_type
         body = {"type": stix_type, "id": shared_id(stix_type, value), "value": value,
                 "extensions": {EXTENSION_ID: {"extension_type": "new-sco"}}}
     else:
@@ -150,15 +178,16 @@ def observable_sco(observable: Observable, tlp: str) -> dict[str, Any]:
 
 def indicator_pattern(observable: Observable) -> str:
     """A STIX pattern (STIX 2.1 §9) matching the observable's SCO."""
-    kind, value = observable.type, observable.value
+    kind, value = observable.type, _exported_value(observable)
     literal = _pattern_literal(value)
+    custom_type = _sco_type(observable)
     if kind in (ObservableType.MD5, ObservableType.SHA1, ObservableType.SHA256):
         algorithm = {"md5": "MD5", "sha1": "'SHA-1'", "sha256": "'SHA-256'"}[kind]
         return f"[file:hashes.{algorithm} = {literal}]"
     if kind == ObservableType.SOCIAL_ACCOUNT:
         return f"[user-account:user_id = {literal}]"
-    if kind in CUSTOM_SCO_TYPES:
-        return f"[{CUSTOM_SCO_TYPES[ObservableType(kind)]}:value = {literal}]"
+    if custom_type is not None:
+        return f"[{custom_type}:value = {literal}]"
     stix_type = {"url": "url", "domain": "domain-name", "ipv4": "ipv4-addr",
                  "ipv6": "ipv6-addr", "email": "email-addr"}[kind]
     return f"[{stix_type}:value = {literal}]"
@@ -290,11 +319,15 @@ def report_objects(report: Report, context: ExportContext) -> list[dict[str, Any
         body["labels"] = labels
     body["object_marking_refs"] = marking
     body["extensions"] = {EXTENSION_ID: context_extension}
-    received = context.received.get(report.pk)
+    received = received_unchanged(report, context)
     if received is not None:
-        # Keep the producer's id and creation time: ours is a newer version of their object.
-        original = json.loads(received.body)
-        body["created"] = original.get("created", body["created"])
+        from civicshield.sharing.stix.validate import parse_timestamp
+
+        # Under the producer's id (the report is as received), its creation time too, when
+        # it is not after our `modified` (a producer's clock may run ahead of ours).
+        created = parse_timestamp(json.loads(received.body).get("created"))
+        if created is not None and created <= report.updated_at:
+            body["created"] = timestamp(created)
     objects.insert(0, body)
     return objects
 
@@ -395,9 +428,9 @@ def exportable_reports(viewer: Any, filters: BundleFilters, *, asking: Any = Non
     """Reports the viewer may see that may leave the platform (never exercise reports)."""
     queryset = access.visible_to(viewer, Report.objects.exclude(source=Source.EXERCISE))
     if filters.since is not None:
-        queryset = queryset.filter(created_at__gte=filters.since)
+        queryset = queryset.filter(created_at__gte=_in_utc(filters.since))
     if filters.until is not None:
-        queryset = queryset.filter(created_at__lt=filters.until)
+        queryset = queryset.filter(created_at__lt=_in_utc(filters.until))
     if filters.phases:
         queryset = queryset.filter(phases__code__in=list(filters.phases),
                                    phases__vocabulary__slug="phases").distinct()
@@ -405,6 +438,17 @@ def exportable_reports(viewer: Any, filters: BundleFilters, *, asking: Any = Non
         queryset = queryset.filter(pk__in=_campaign_report_ids(
             viewer if asking is None else asking, filters.campaign))
     return queryset.order_by("created_at", "id")
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """`moment` in UTC, as the database compares it; one that UTC cannot hold (year 1 east
+    of Greenwich, year 9999 west of it) is the first or last moment UTC holds."""
+    if moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 def _campaign_report_ids(viewer: Any, campaign: str) -> list[int]:
@@ -473,10 +517,12 @@ def bundle_objects(viewer: Any, filters: BundleFilters) -> list[dict[str, Any]]:
     if filters.types:
         wanted_types = set(filters.types)
         objects = [body for body in objects if body["type"] in wanted_types]
-    used_markings = {ref for body in objects for ref in body.get("object_marking_refs", ())}
+    identities = [instance_identity(), project_identity(), extension_definition()]
+    used_markings = {ref for body in [*objects, *identities]
+                     for ref in body.get("object_marking_refs", ())}
     head: list[dict[str, Any]] = [marking_definition(tlp) for tlp in reversed(TLP.values)
                                   if marking_id(tlp) in used_markings]
-    head += [instance_identity(), project_identity(), extension_definition()]
+    head += identities
     head_ids = {body["id"] for body in head}
     objects = [body for body in objects if body["id"] not in head_ids]
     objects.sort(key=lambda body: (body["type"], body["id"]))

@@ -31,7 +31,11 @@ from civicshield.core.markings import TLP, width
 from civicshield.reports import bulk
 from civicshield.reports import observables as observable_rules
 from civicshield.reports.choices import Confidence, ObservableType, Outcome, Source
-from civicshield.sharing.stix.export import CUSTOM_SCO_TYPES, EXTENSION_ID, TECHNIQUE_SOURCES
+from civicshield.sharing.stix.export import (
+    EXTENSION_ID,
+    EXTENSION_SCO_TYPES,
+    TECHNIQUE_SOURCES,
+)
 from civicshield.sharing.stix.markings import TLP_BY_MARKING_ID, tlp_of_definition
 from civicshield.sharing.stix.publish import (
     Audience,
@@ -57,7 +61,7 @@ _SCO_OBSERVABLE_TYPES = {
     "domain-name": ObservableType.DOMAIN, "url": ObservableType.URL,
     "ipv4-addr": ObservableType.IPV4, "ipv6-addr": ObservableType.IPV6,
     "email-addr": ObservableType.EMAIL,
-    **{stix_type: kind for kind, stix_type in CUSTOM_SCO_TYPES.items()},
+    **EXTENSION_SCO_TYPES,
 }
 _HASHES = {"MD5": ObservableType.MD5, "SHA-1": ObservableType.SHA1,
            "SHA-256": ObservableType.SHA256}
@@ -275,11 +279,14 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
             progress("reports", len(objects))
         entries = []
         for stix_id, row in stored.items():
+            if _is_exercise(by_id.get(stix_id)):
+                continue  # exercise content is never published (nor exported, nor pushed)
             audience = stored_audiences[stix_id]
             entries += [Entry(key=key, audience=audience, stix_id=stix_id, stix_type=row.type,
                               version=row.modified, body=row.body, source_object_id=row.pk)
                         for key in audience.collection_keys()]
-        entries += _older_entries(older, stored, stored_audiences, existing)
+        entries += _older_entries([item for item in older if not _is_exercise(item[0])],
+                                  stored, stored_audiences, existing)
         entries += _copy_entries(copies, content_audiences, existing)
         # Objects updated now may place nothing where they did (RED to people of no
         # organisation): their entries must go all the same. New ones have none yet.
@@ -523,6 +530,13 @@ def _context(body: dict[str, Any]) -> dict[str, Any]:
     return context if isinstance(context, dict) else {}
 
 
+def _is_exercise(body: dict[str, Any] | None) -> bool:
+    """A report its producer marks as exercise content (our extension's `source`): it stays
+    exercise data here, never published to a collection, exported or pushed (DESIGN.md)."""
+    return body is not None and body.get("type") == "report" and \
+        _context(body).get("source") == Source.EXERCISE
+
+
 def _codes(context: dict[str, Any], name: str) -> list[str]:
     given = context.get(name)
     return [code for code in (given if isinstance(given, list) else ()) if isinstance(code, str)]
@@ -694,7 +708,8 @@ def _store_reports(stored: dict[str, Any], stored_audiences: dict[str, Audience]
             observed_end=end if end and end >= start else None,
             owner_organisation_id=row.owner_organisation_id, tlp=row.tlp,
             created_by_id=user.pk if user is not None else None,
-            source=Source.AUTOMATED_FEED, confidence=_confidence(body.get("confidence")),
+            source=Source.EXERCISE if _is_exercise(body) else Source.AUTOMATED_FEED,
+            confidence=_confidence(body.get("confidence")),
             outcome=(Outcome(stated_outcome) if stated_outcome in Outcome.values
                      else Outcome.UNKNOWN),
             severity=context["severity"] if context.get("severity") in (1, 2, 3, 4, 5) else 3,

@@ -109,10 +109,10 @@ def version_of(body: dict[str, Any]) -> str:
 
 @functools.cache
 def _sco_types() -> frozenset[str]:
-    from civicshield.sharing.stix.export import CUSTOM_SCO_TYPES
+    from civicshield.sharing.stix.export import EXTENSION_SCO_TYPES
     from civicshield.sharing.stix.validate import SCO_REQUIRED
 
-    return frozenset(SCO_REQUIRED) | frozenset(CUSTOM_SCO_TYPES.values())
+    return frozenset(SCO_REQUIRED) | frozenset(EXTENSION_SCO_TYPES)
 
 
 def is_sco(body: dict[str, Any]) -> bool:

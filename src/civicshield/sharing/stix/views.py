@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,25 +17,47 @@ from civicshield.core.errors import NotFound
 from civicshield.sharing.stix import services
 from civicshield.sharing.stix.export import BundleFilters
 
+# The types a bundle of ours holds, offered as the form's type filter.
+EXPORTED_TYPES = ("report", "indicator", "attack-pattern", "identity", "campaign",
+                  "relationship", "domain-name", "url", "ipv4-addr", "ipv6-addr", "email-addr",
+                  "file", "user-account")
 
-def _day(value: str) -> datetime | None:
-    try:
-        return timezone.make_aware(datetime.combine(datetime.fromisoformat(value).date(),
-                                                    time.min)) if value else None
-    except ValueError:
-        return None
+
+def _filters(request: HttpRequest) -> tuple[BundleFilters, dict[str, str]]:
+    """The form's filters, and what is wrong with them (field → message)."""
+    errors: dict[str, str] = {}
+    days: dict[str, datetime | None] = {}
+    for name in ("since", "until"):
+        value = request.GET.get(name, "").strip()
+        try:
+            days[name] = timezone.make_aware(datetime.combine(
+                date.fromisoformat(value), time.min)) if value else None
+        except ValueError:
+            days[name] = None
+            errors[name] = _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": value}
+    campaign = request.GET.get("campaign", "").strip()
+    if campaign and not campaign.isdigit():
+        errors["campaign"] = _("Choose a campaign from the list.")
+    return BundleFilters(
+        since=days["since"], until=days["until"], campaign=campaign or None,
+        phases=[p for p in request.GET.getlist("phase") if p],
+        types=[t for t in request.GET.getlist("type") if t]), errors
 
 
 @login_required
 @require_GET
 def stix_export(request: HttpRequest) -> HttpResponse:
     """The form; with `download`, the bundle as a file (written to the audit log)."""
-    if "download" not in request.GET:
-        return render(request, "sharing/stix_export.html", {"section": "stix"})
-    result = services.export_bundle(actor=request.user, filters=BundleFilters(
-        since=_day(request.GET.get("since", "")), until=_day(request.GET.get("until", "")),
-        phases=[p for p in request.GET.getlist("phase") if p],
-        types=[t for t in request.GET.getlist("type") if t]))
+    from civicshield.correlation.selectors import campaigns_visible_to
+
+    filters, errors = _filters(request)
+    if "download" not in request.GET or errors:
+        return render(request, "sharing/stix_export.html", {
+            "section": "stix", "errors": errors, "chosen": request.GET,
+            "chosen_types": request.GET.getlist("type"), "types": EXPORTED_TYPES,
+            "campaigns": campaigns_visible_to(request.user)[:200],
+        }, status=400 if errors else 200)
+    result = services.export_bundle(actor=request.user, filters=filters)
     response = HttpResponse(json.dumps(result, ensure_ascii=False, indent=2),
                             content_type="application/stix+json;version=2.1")
     response["Content-Disposition"] = 'attachment; filename="civicshield-stix-bundle.json"'
