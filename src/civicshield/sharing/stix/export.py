@@ -25,7 +25,13 @@ from civicshield.reports.models import Observable, Report, Victim
 from civicshield.reports.observables import STRAY_PERCENT
 from civicshield.reports.redaction import view_of
 from civicshield.sharing.stix.ids import sco_id, sdo_id, shared_id
-from civicshield.sharing.stix.markings import TLP_BY_MARKING_ID, marking_definition, marking_id
+from civicshield.sharing.stix.markings import (
+    TLP_1_IDS,
+    TLP_BY_MARKING_ID,
+    marking_definition,
+    marking_id,
+    tlp_1_definition,
+)
 
 EXTENSION_ID = "extension-definition--a9d27a5e-4c0b-4b67-8e4f-1f4b0f4f6c21"
 # The author of our extension definition, the same in every installation (as the extension
@@ -522,6 +528,8 @@ def bundle_objects(viewer: Any, filters: BundleFilters) -> list[dict[str, Any]]:
                      for ref in body.get("object_marking_refs", ())}
     head: list[dict[str, Any]] = [marking_definition(tlp) for tlp in reversed(TLP.values)
                                   if marking_id(tlp) in used_markings]
+    # Received objects may name the TLP 1.0 definitions their producers used.
+    head += [tlp_1_definition(ref) for ref in TLP_1_IDS if ref in used_markings]
     head += identities
     head_ids = {body["id"] for body in head}
     objects = [body for body in objects if body["id"] not in head_ids]

@@ -39,6 +39,15 @@ def marking_definition(tlp: str) -> dict[str, Any]:
     }
 
 
+def tlp_1_definition(marking_id: str) -> dict[str, Any]:
+    """The STIX 2.1 §7.2.1.4 TLP 1.0 marking-definition with this id (one of TLP_1_IDS):
+    what an object received with it names, defined in the bundles it is exported in."""
+    name = TLP_1_IDS[marking_id]
+    return {"type": "marking-definition", "spec_version": "2.1", "id": marking_id,
+            "created": "2017-01-20T00:00:00.000Z", "definition_type": "tlp",
+            "name": f"TLP:{name.upper()}", "definition": {"tlp": name}}
+
+
 def marking_id(tlp: str) -> str:
     return STIX_MARKING_DEFINITION_IDS[TLP(tlp).value]
 
@@ -56,8 +65,10 @@ def tlp_of_definition(marking: dict[str, Any]) -> str | None:
     if marking.get("id") in TLP_BY_MARKING_ID:
         return TLP_BY_MARKING_ID[marking["id"]]
     extension = (marking.get("extensions") or {}).get(TLP_2_EXTENSION_ID)
-    if isinstance(extension, dict) and extension.get("tlp_2_0") in TLP.values:
-        return str(extension["tlp_2_0"])
+    # TLP 2.0 writes its names in lower case; one written otherwise ("RED") still says it.
+    named = extension.get("tlp_2_0") if isinstance(extension, dict) else None
+    if isinstance(named, str) and named.lower() in TLP.values:
+        return named.lower()
     definition = marking.get("definition")
     if marking.get("definition_type") == "tlp" and isinstance(definition, dict):
         return TLP_1_TO_2.get(str(definition.get("tlp", "")).lower())

@@ -15,6 +15,9 @@ from typing import Any
 from civicshield.core.authz import OPERATOR
 from civicshield.core.management import CivicShieldCommand, fail, progress_bar
 
+# The steps `import_stix` reports, in order.
+STEPS = ("validated", "versions", "objects", "reports", "published")
+
 
 class Command(CivicShieldCommand):
     help = "Import a STIX 2.1 bundle (see docs/stix-mapping.md); '-' reads stdin."
@@ -45,12 +48,14 @@ class Command(CivicShieldCommand):
             raise fail(f"{path}: nests deeper than JSON is read here") from None
         organisation = organisation_for(OPERATOR, options["organisation"]) \
             if options.get("organisation") else None
-        total = len(document.get("objects", [])) if isinstance(document, dict) else 0
-        with progress_bar("Importing STIX", total=max(total, 1)) as advance:
+        # The import reports each step it ends (for all its objects at once): the bar counts
+        # steps, so it never shows the work done before it is.
+        with progress_bar("Importing STIX", total=len(STEPS)) as advance:
             try:
                 status = import_stix(
                     actor=OPERATOR, document=document, source="file", organisation=organisation,
-                    progress=lambda step, done: advance(step, completed=done))
+                    progress=lambda step, _done: advance(
+                        f"Importing STIX: {step}", completed=STEPS.index(step) + 1))
             except InvalidStix as invalid:
                 for problem in invalid.problems:
                     self.stderr.write(f"{problem.object_id or path}: {problem.message}")
