@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
+from civicshield.core.authz import OPERATOR
 from civicshield.core.choices import Role
 from civicshield.core.markings import TLP
 from civicshield.reports import selectors, services
@@ -76,6 +77,40 @@ def test_naming_the_same_person_from_another_organisation_does_not_link_the_repo
             victims=[{"name": "Ilse Marin", "kind": "candidate", "region": "North"}]))
 
     first, second = report_by(make_user(Role.ANALYST)), report_by(make_user(Role.ANALYST))
+    assert first.victims.get() != second.victims.get()
+    assert Victim.objects.count() == 2
+
+
+def _report_for(organisation: Any, victim_name: str) -> Any:
+    """A report the command line files for `organisation` (an import: no user acts)."""
+    from django.utils import timezone
+
+    return services.create_report(actor=OPERATOR, organisation=organisation,
+                                  data=services.ReportInput(
+        title="Smear site", description="A site smears a candidate.",
+        observed_start=timezone.now(), tlp=TLP.GREEN,
+        victims=[{"name": victim_name, "kind": "candidate", "region": "North"}]))
+
+
+@pytest.mark.usefixtures("vocabulary")
+def test_the_organisation_a_command_line_report_is_for_sees_who_its_victims_are() -> None:
+    cec = make_organisation()
+    report = _report_for(cec, "Dana Target")
+    services.update_report(actor=OPERATOR, report=report, changes={
+        "victims": [{"name": "Eli Target", "kind": "official", "consent": "private"}]})
+
+    analyst = make_user(Role.ANALYST, organisation=cec)
+    assert sorted(view_of(analyst, victim).label for victim in report.victims.all()) == [
+        "Dana Target", "Eli Target"]
+    assert view_of(make_user(Role.ANALYST), report.victims.get(name="Dana Target")).label == \
+        "a candidate in the North region"
+
+
+@pytest.mark.usefixtures("vocabulary")
+def test_command_line_reports_of_two_organisations_do_not_share_a_described_victim() -> None:
+    first = _report_for(make_organisation(), "Dana Target")
+    second = _report_for(make_organisation(), "Dana Target")
+
     assert first.victims.get() != second.victims.get()
     assert Victim.objects.count() == 2
 

@@ -32,10 +32,11 @@ from civicshield.core.models import AuditEntry
 from civicshield.core.services import issue_token
 from civicshield.reports.choices import Source
 from civicshield.reports.models import Observable, Report, Victim
-from civicshield.reports.services import ReportInput, create_report
+from civicshield.reports.services import ReportInput, create_report, update_report
 from civicshield.sharing.misp import feed, mapping
 from civicshield.sharing.misp.cli import write_feed
 from civicshield.sharing.misp.importer import InvalidEvents, import_events
+from civicshield.sharing.models import ReceivedMispEvent
 from civicshield.vocab import services as vocab_services
 from tests.factories import make_organisation, make_user
 from tests.vocab.helpers import needs_shared_data, shared
@@ -336,6 +337,73 @@ def test_consent_redacted_victims_never_leave_but_consenting_ones_do(
     assert "Ana Privata" in {a.value for a in _event_of(api_client_for(owner), report).attributes}
 
 
+def _victim_tags(event: MISPEvent, name: str) -> set[str]:
+    attributes = [attribute for attribute in event.attributes if attribute.value == name]
+    assert len(attributes) == 1, f"{name} is not in the event"
+    return {tag.name for tag in attributes[0].tags}
+
+
+def test_a_victim_consenting_to_partners_only_is_marked_green_in_a_clear_event(
+    api_client_for: Any, vocabulary: None,
+) -> None:
+    owner = make_user(Role.ANALYST)
+    report = _report(owner, tlp=TLP.CLEAR, victims=[
+        {"kind": "candidate", "name": "Carla Partnersonly", "consent": "partners"},
+        {"kind": "official", "name": "Ben Publico", "consent": "public"}])
+
+    event = _event_of(api_client_for(make_user(Role.ANALYST)), report)
+
+    assert "tlp:clear" in _tag_names(event)
+    # Capped as the STIX identity is: a MISP publishing CLEAR events sees the tag.
+    assert _victim_tags(event, "Carla Partnersonly") == {"tlp:green"}
+    assert _victim_tags(event, "Ben Publico") == set()
+
+
+def test_a_private_victim_in_the_coordinators_feed_is_marked_amber_strict(
+    tmp_path: Path, vocabulary: None,
+) -> None:
+    make_organisation(is_coordinator=True)
+    owner = make_user(Role.ANALYST)
+    report = _report(owner, tlp=TLP.GREEN, victims=[
+        {"kind": "candidate", "name": "Pia Private", "region": "North", "consent": "private"}])
+
+    call_command("export", "--format", "misp-feed", "-o", str(tmp_path), stderr=io.StringIO())
+
+    event = MISPEvent()
+    event.load_file(str(tmp_path / f"{mapping.event_uuid(report.reference)}.json"))
+    assert "tlp:green" in _tag_names(event)
+    assert _victim_tags(event, "Pia Private") == {"tlp:amber+strict"}
+
+
+def test_a_feed_with_a_capped_victim_imports_as_a_report_no_wider_than_the_victims_consent(
+    api_client_for: Any, vocabulary: None,
+) -> None:
+    owner = make_user(Role.ANALYST)
+    report = _report(owner, tlp=TLP.CLEAR, victims=[
+        {"kind": "candidate", "name": "Carla Partnersonly", "consent": "partners"}])
+    event = _event_of(api_client_for(owner), report)
+
+    imported = import_events(actor=make_user(Role.ANALYST), payload=event.to_json())
+
+    assert imported.imported[0].report.tlp == TLP.GREEN
+
+
+def test_two_victims_of_the_same_name_are_two_attributes_with_their_own_uuids(
+    api_client_for: Any, vocabulary: None,
+) -> None:
+    owner = make_user(Role.ANALYST)
+    report = _report(owner, observables=[], victims=[
+        {"kind": "voters", "name": "Diaspora voters", "region": "North", "consent": "public"},
+        {"kind": "voters", "name": "Diaspora voters", "region": "South", "consent": "public"}])
+
+    event = _event_of(api_client_for(owner), report)
+
+    victims = [attribute for attribute in event.attributes if attribute.value == "Diaspora voters"]
+    assert sorted(attribute.comment for attribute in victims) == [
+        "Group of voters, North", "Group of voters, South"]
+    assert len({attribute.uuid for attribute in victims}) == 2
+
+
 def test_a_confirmed_campaign_is_an_event_only_for_viewers_who_see_all_its_members(
     api_client_for: Any, vocabulary: None,
 ) -> None:
@@ -401,10 +469,32 @@ def test_every_feed_read_is_audited(api_client_for: Any, vocabulary: None) -> No
     client.get(HASHES)
     client.get(f"/misp/feed/{mapping.event_uuid(report.reference)}.json")
     entries = AuditEntry.objects.filter(actor=author).order_by("id")
-    assert [e.action for e in entries if e.action.startswith(("misp.", "report.misp"))] == [
-        "misp.feed_manifest", "misp.feed_hashes", "report.misp_export"]
-    assert entries.get(action="report.misp_export").object_id == str(report.pk)
+    assert [e.action for e in entries if e.action.startswith(("misp.", "report."))] == [
+        "report.create", "misp.feed_manifest", "misp.feed_hashes", "report.export"]
+    export = entries.get(action="report.export")
+    assert export.object_id == str(report.pk)
+    assert export.details == {"format": "misp", "event": mapping.event_uuid(report.reference),
+                              "tlp": TLP.AMBER}
     assert entries.get(action="misp.feed_manifest").surface == "api"
+
+
+def test_a_partners_fetch_of_an_amber_event_is_in_the_owners_list_of_readers(
+    api_client_for: Any, vocabulary: None,
+) -> None:
+    partner = make_organisation()
+    owner = make_user(Role.ANALYST)
+    amber = _report(owner, tlp=TLP.AMBER, audience_organisations=[partner])
+    green = _report(owner, tlp=TLP.GREEN)
+    reader = make_user(Role.ANALYST, organisation=partner)
+    for report in (amber, green):
+        _event_of(api_client_for(reader), report)
+
+    reads = api_client_for(owner).get(f"/api/v1/reports/{amber.pk}/reads").json()
+
+    assert [(entry["who"], entry["action"]) for entry in reads] == [
+        (reader.username, "report.export")]
+    # As on the report's own page, only AMBER, AMBER+STRICT and RED reads are noted.
+    assert api_client_for(owner).get(f"/api/v1/reports/{green.pk}/reads").json() == []
 
 
 def test_the_manifest_costs_the_same_queries_for_two_reports_as_for_eight(
@@ -609,6 +699,54 @@ def test_a_malformed_event_is_named(api_client_for: Any, vocabulary: None) -> No
     assert not Report.objects.exists()
 
 
+@pytest.mark.parametrize(("body", "named"), [
+    ('{"info": "x", "threat_level_id": Infinity}', "events[0].threat_level_id"),
+    ('{"info": "x", "threat_level_id": true}', "events[0].threat_level_id"),
+    ('{"info": "x", "Tag": 5}', "events[0].Tag"),
+    ('{"info": "x", "Tag": [{"Tag": "tlp:red"}]}', "events[0].Tag[0]"),
+    ('{"info": "x", "EventTag": [{"Tag": "tlp:red"}]}', "events[0].EventTag[0]"),
+    ('{"info": "x", "EventReport": 1}', "events[0].EventReport"),
+    ('{"info": "x", "EventReport": ["text"]}', "events[0].EventReport[0]"),
+    ('{"info": "x", "Galaxy": 1}', "events[0].Galaxy"),
+    ('{"info": "x", "Galaxy": [{"GalaxyCluster": 1}]}', "events[0].Galaxy[0].GalaxyCluster"),
+    ('{"info": "x", "Attribute": [{"type": "domain", "value": "a.example", "Tag": 5}]}',
+     "events[0].Attribute[0].Tag"),
+], ids=["infinite threat level", "boolean threat level", "Tag not a list", "Tag of a string",
+        "EventTag of a string", "EventReport not a list", "EventReport of a string",
+        "Galaxy not a list", "GalaxyCluster not a list", "attribute Tag not a list"])
+def test_a_malformed_event_answers_400_naming_the_field(
+    vocabulary: None, body: str, named: str,
+) -> None:
+    secret = _token(make_user(Role.ANALYST))
+    client = Client(headers={"Authorization": f"Bearer {secret}"},
+                    raise_request_exception=False)
+    before = _state()
+
+    response = client.post("/api/v1/misp/events", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [named]
+    assert _state() == before
+
+
+def test_an_event_dated_today_east_of_utc_is_imported_as_observed_now(
+    monkeypatch: pytest.MonkeyPatch, vocabulary: None,
+) -> None:
+    # 20:00 UTC on 1 March is 09:00 on 2 March in Auckland, where the event was created.
+    now = datetime(2025, 3, 1, 20, 0, tzinfo=UTC)
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    analyst = make_user(Role.ANALYST)
+    event = {"info": "Created this morning in Auckland", "date": "2025-03-02",
+             "Tag": [{"name": "tlp:green"}]}
+
+    report = import_events(actor=analyst, payload=[event]).imported[0].report
+
+    assert report.observed_start == now
+    with pytest.raises(InvalidEvents) as refused:  # no calendar is two days ahead
+        import_events(actor=analyst, payload=[{**event, "date": "2025-03-03"}])
+    assert list(refused.value.errors) == ["events[0].date"]
+
+
 def test_import_needs_a_token(vocabulary: None) -> None:
     response = Client().post("/api/v1/misp/events", "{}", content_type="application/json")
     assert response.status_code == 401
@@ -618,6 +756,24 @@ def _write(tmp_path: Path, payload: Any) -> str:
     path = tmp_path / "events.json"
     path.write_text(json.dumps(payload))
     return str(path)
+
+
+def test_the_organisation_a_command_line_import_is_for_identifies_the_targets_it_names(
+    tmp_path: Path, api_client_for: Any, vocabulary: None,
+) -> None:
+    cec = make_organisation(slug="cec")
+    event = MISPEvent()
+    event.info = "Candidate targeted by a smear site"
+    event.add_tag("tlp:amber")
+    event.add_attribute("target-user", "Dana Target")
+
+    call_command("import_misp", _write(tmp_path, json.loads(event.to_json())),
+                 "--organisation", "cec", stdout=io.StringIO(), stderr=io.StringIO())
+
+    report = Report.objects.get()
+    assert report.victims.get().recorded_by == cec
+    analyst = api_client_for(make_user(Role.ANALYST, organisation=cec))
+    assert "Dana Target" in {attribute.value for attribute in _event_of(analyst, report).attributes}
 
 
 def test_import_misp_command_is_all_or_nothing_and_exits_2(
@@ -767,6 +923,75 @@ def test_a_newer_event_that_narrows_its_marking_narrows_the_report(
     assert report.tlp == TLP.RED and list(report.audience_users.all()) == [analyst]
 
 
+@pytest.mark.parametrize("narrowed", [TLP.AMBER_STRICT, TLP.RED])
+def test_a_newer_event_with_an_unchanged_tlp_tag_keeps_the_marking_an_analyst_narrowed(
+        vocabulary: None, narrowed: str) -> None:
+    analyst = make_user(Role.ANALYST)
+    event = _versioned_event(tlp="tlp:green")
+    report = import_events(actor=analyst, payload=event.to_json()).imported[0].report
+    update_report(actor=analyst, report=report, changes={
+        "tlp": narrowed, "audience_users": [analyst] if narrowed == TLP.RED else []})
+
+    typo_fixed = _versioned_event(uuid=event.uuid, at=DAY_ONE + timedelta(hours=1),
+                                  info="Robocalls give the wrong polling day (typo fixed)",
+                                  tlp="tlp:green")
+    result = import_events(actor=analyst, payload=typo_fixed.to_json())
+
+    assert result.imported[0].updated and result.imported[0].marking_kept is None
+    report.refresh_from_db()
+    assert report.title == typo_fixed.info
+    assert report.tlp == narrowed
+
+
+def test_a_newer_event_that_widens_its_marking_leaves_the_report_narrower_and_says_so(
+        api_client_for: Any, vocabulary: None) -> None:
+    analyst = make_user(Role.ANALYST)
+    client = api_client_for(analyst)
+    event = _versioned_event(tlp="tlp:amber")
+    report_id = _post(client, event).json()["imported"][0]["report_id"]
+
+    widened = _versioned_event(uuid=event.uuid, at=DAY_ONE + timedelta(days=1),
+                               tlp="tlp:clear", info="Now public")
+    imported = _post(client, widened).json()["imported"]
+
+    assert [(item["report_id"], item["tlp"], item["marking_kept"]) for item in imported] == [
+        (report_id, TLP.AMBER, TLP.CLEAR)]
+    report = Report.objects.get()
+    assert report.title == "Now public" and report.tlp == TLP.AMBER
+    assert _last_import().details["marking_kept"] == [report.reference]
+    # Narrowed again later: the change narrows the report.
+    narrowed = _versioned_event(uuid=event.uuid, at=DAY_ONE + timedelta(days=2),
+                                tlp="tlp:amber+strict")
+    assert _post(client, narrowed).json()["imported"][0]["marking_kept"] is None
+    report.refresh_from_db()
+    assert report.tlp == TLP.AMBER_STRICT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_received_before_the_imported_marking_was_kept_take_their_reports(
+        vocabulary: None) -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    analyst = make_user(Role.ANALYST)
+    report = _report(analyst, tlp=TLP.AMBER_STRICT)
+    executor = MigrationExecutor(connection)
+    before = [("sharing", "0012_peer_errors_without_credentials")]
+    try:
+        executor.migrate(before)
+        others = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "sharing"]
+        apps = executor.loader.project_state([*others, *before]).apps
+        apps.get_model("sharing", "ReceivedMispEvent").objects.create(
+            organisation_id=report.owner_organisation_id, report_id=report.pk,
+            event_uuid="11111111-2222-4333-8444-555555555555")
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert ReceivedMispEvent.objects.get().tlp == TLP.AMBER_STRICT
+
+
 def test_another_organisation_importing_the_same_event_gets_its_own_report(
         api_client_for: Any, vocabulary: None) -> None:
     first_analyst, other_analyst = make_user(Role.ANALYST), make_user(Role.ANALYST)
@@ -827,6 +1052,17 @@ def test_a_bad_uuid_or_timestamp_is_named(vocabulary: None) -> None:
         import_events(actor=make_user(Role.ANALYST), payload=payload)
 
     assert set(refused.value.errors) == {"events[0].uuid", "events[0].timestamp"}
+    assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize("value", [12345, ["11111111-2222-4333-8444-555555555555"]],
+                         ids=["number", "list"])
+def test_a_uuid_that_is_not_a_string_is_named(vocabulary: None, value: Any) -> None:
+    with pytest.raises(InvalidEvents) as refused:
+        import_events(actor=make_user(Role.ANALYST),
+                      payload=[{"uuid": value, "info": "Numeric uuid", "timestamp": "1"}])
+
+    assert list(refused.value.errors) == ["events[0].uuid"]
     assert not Report.objects.exists()
 
 

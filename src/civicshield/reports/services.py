@@ -147,7 +147,11 @@ def _normalised_observables(errors: FieldErrors, given: Sequence[Mapping[str, st
     return result
 
 
-def _victims(errors: FieldErrors, actor: Any, given: Sequence[Mapping[str, Any]]) -> list[Victim]:
+def _victims(errors: FieldErrors, given: Sequence[Mapping[str, Any]], *,
+             recorder: Any) -> list[Victim]:
+    """The victims `given` describe, matched to those recorded before. `recorder` is the
+    organisation whose report describes them: the owner organisation, whoever acts for it
+    (an analyst, or the command line importing for it)."""
     from civicshield.directory.selectors import organisation_for
 
     victims: list[Victim] = []
@@ -181,7 +185,6 @@ def _victims(errors: FieldErrors, actor: Any, given: Sequence[Mapping[str, Any]]
             # A described person is matched only among those the same organisation
             # recorded: matching across organisations would tell a reporter that other
             # reports concern the person they named.
-            recorder = getattr(actor, "organisation", None)
             victim = Victim.objects.filter(kind=kind, name__iexact=name, region__iexact=region,
                                            recorded_by=recorder).first() or Victim(
                 kind=kind, name=name, region=region, consent=consent, recorded_by=recorder)
@@ -287,7 +290,7 @@ def create_report(*, actor: Any, data: ReportInput, organisation: Any = None) ->
         errors.add("source", _("Unknown source."))
     phases, information_types, techniques = _check_assessment(errors, actor, data)
     canonical_observables = _normalised_observables(errors, data.observables)
-    victims = _victims(errors, actor, data.victims)
+    victims = _victims(errors, data.victims, recorder=owner)
 
     terms = agreements_covering(owner, information_types) if owner else None
     tlp = data.tlp or (terms.default_tlp if terms else None) or TLP.AMBER
@@ -597,7 +600,8 @@ def update_report(*, actor: Any, report: Report, changes: Mapping[str, Any]) -> 
         errors.add("tlp", _("Choose clear, green, amber, amber+strict or red."))
     phases, information_types, techniques = _check_assessment(errors, actor, merged)
     canonical = _normalised_observables(errors, changes.get("observables", []))
-    victims = _victims(errors, actor, changes.get("victims", []))
+    victims = _victims(errors, changes.get("victims", []),
+                       recorder=report.owner_organisation)
     override = None
     if "tlp" in changes and merged.tlp in TLP.values:
         terms = agreements_covering(report.owner_organisation, information_types)

@@ -270,6 +270,11 @@ class ReceivedMispEvent(models.Model):
         null=True, blank=True,
         help_text=_("The imported version: the event's `timestamp`, else its "
                     "`publish_timestamp`; empty when it had neither."))
+    tlp = models.CharField(
+        max_length=12, choices=TLP.choices, blank=True, default="",
+        help_text=_("The marking the imported version's TLP tags gave; empty when it had none. "
+                    "A newer version changes the report's marking only when its tags differ "
+                    "from this, and then only to narrow it (docs/misp.md)."))
     report = models.OneToOneField("reports.Report", on_delete=models.CASCADE, related_name="+")
     imported_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -23,6 +23,8 @@ class ImportedEventOut(Schema):
     tlp: str
     labels: list[str]
     updated: bool  # imported before: this newer version updated the same report
+    # The wider marking a newer version's TLP tags asked for; the report kept its own.
+    marking_kept: str | None
 
 
 class UnchangedEventOut(Schema):
@@ -72,7 +74,8 @@ def import_misp_events(request: HttpRequest, skip_invalid: bool = False) -> Any:
     return Status(201, {
         "imported": [{"event": item.event, "report_id": item.report.pk,
                       "reference": item.report.reference, "tlp": item.report.tlp,
-                      "labels": item.labels, "updated": item.updated}
+                      "labels": item.labels, "updated": item.updated,
+                      "marking_kept": item.marking_kept}
                      for item in result.imported],
         "unchanged": [{"event": item.event,
                        "report_id": item.report.pk if item.report is not None else None}

@@ -7,8 +7,9 @@ every attribute value and its event's uuid). MISP's own generator (PyMISP
 
 Every read goes through the access layer (`core.access.visible_to`); exercise reports
 are never exported; victims appear only where their consent lets this viewer identify
-them (`reports.redaction.may_identify`). Nothing here writes: the callers (the feed views,
-`cli.write_feed`) write the audit entries.
+them (`reports.redaction.may_identify`), marked no wider than that consent allows
+(`_victim_attribute`). Nothing here writes: the callers (the feed views, `cli.write_feed`)
+write the audit entries.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from django.db.models import Prefetch, QuerySet
 
 from civicshield.core import access
 from civicshield.core.errors import NotFound
-from civicshield.core.markings import width
+from civicshield.core.markings import is_wider, width
 from civicshield.reports import observables as kinds
-from civicshield.reports.choices import Source
+from civicshield.reports.choices import Consent, Source
 from civicshield.reports.models import Report, Victim
 from civicshield.reports.redaction import may_identify
 from civicshield.sharing.misp import mapping
+from civicshield.sharing.stix.export import CONSENT_CAP
 
 
 def _base_queryset() -> QuerySet[Report]:
@@ -84,10 +86,10 @@ def event_tags(report: Report) -> list[dict[str, Any]]:
 
 def _attribute(event: str, timestamp: str, kind: mapping.AttributeType, value: str,
                *, observable_type: str | None = None, comment: str | None = None,
-               misp_type: str | None = None) -> dict[str, Any]:
+               misp_type: str | None = None, uuid: str | None = None) -> dict[str, Any]:
     misp_type = misp_type or kind.type
     attribute: dict[str, Any] = {
-        "uuid": mapping.attribute_uuid(event, misp_type, value),
+        "uuid": uuid or mapping.attribute_uuid(event, misp_type, value),
         "type": misp_type,
         "category": kind.category,
         "value": value,
@@ -130,16 +132,31 @@ def indicators_of(report_ids: Iterable[int]) -> dict[int, set[int]]:
     return marked
 
 
-def _victim_attribute(viewer: Any, event: str, timestamp: str,
+def _victim_attribute(viewer: Any, report: Report, event: str, timestamp: str,
                       victim: Victim) -> dict[str, Any] | None:
+    """The victim as an attribute of the report's event, or None when their consent withholds
+    their identity from this viewer.
+
+    Their consent caps the marking of their identity as the STIX export caps the identity
+    object (`CONSENT_CAP`: partners → at most GREEN, private → at most AMBER+STRICT): where
+    the cap is narrower than the event's marking, the attribute carries its own, narrower TLP
+    tag. It goes only to a viewer who may identify the victim; the tag tells them how far
+    the identity may go from there (MISP applies the event's distribution to its attributes,
+    so the receiving MISP must not distribute the feed wider than the tag; docs/misp.md)."""
     if not may_identify(viewer, victim):
         return None  # the victim's consent withholds their identity from this viewer
+    uuid = mapping.victim_attribute_uuid(event, victim.pk)
     if victim.organisation is not None:
-        return _attribute(event, timestamp, mapping.VICTIM_ORGANISATION,
-                          victim.organisation.name)
-    comment = victim.get_kind_display() + (f", {victim.region}" if victim.region else "")
-    return _attribute(event, timestamp, mapping.VICTIM_DESCRIBED, victim.name,
-                      comment=str(comment))
+        attribute = _attribute(event, timestamp, mapping.VICTIM_ORGANISATION,
+                               victim.organisation.name, uuid=uuid)
+    else:
+        comment = victim.get_kind_display() + (f", {victim.region}" if victim.region else "")
+        attribute = _attribute(event, timestamp, mapping.VICTIM_DESCRIBED, victim.name,
+                               comment=str(comment), uuid=uuid)
+    cap = CONSENT_CAP[Consent(victim.consent)]
+    if is_wider(report.tlp, cap):
+        attribute["Tag"] = [_tag(mapping.tlp_tag(cap), mapping.TLP_COLOURS[cap])]
+    return attribute
 
 
 def build_event(viewer: Any, report: Report,
@@ -161,7 +178,7 @@ def build_event(viewer: Any, report: Report,
                                  key=lambda observable: (observable.type, observable.value))
     ]
     for victim in sorted(report.victims.all(), key=lambda victim: victim.pk):
-        attribute = _victim_attribute(viewer, event, timestamp, victim)
+        attribute = _victim_attribute(viewer, report, event, timestamp, victim)
         if attribute is not None:
             attributes.append(attribute)
     return {"Event": {

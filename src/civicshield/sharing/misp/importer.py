@@ -11,7 +11,8 @@ and lists exactly what was left out.
 
 Importing is idempotent by event uuid, per importing organisation (`ReceivedMispEvent`):
 an event imported before updates its report when its `timestamp` is newer, and is
-otherwise left as it is and listed as unchanged.
+otherwise left as it is and listed as unchanged. A newer version changes the report's
+marking only when its TLP tags changed since the version imported, and only to narrow it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -29,7 +30,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from civicshield.core import access, audit, authz
-from civicshield.core.markings import TLP, width
+from civicshield.core.markings import TLP, is_wider, width
 from civicshield.reports import observables as kinds
 from civicshield.reports.choices import ObservableType, Source, Status, VictimKind
 from civicshield.reports.models import Report
@@ -74,6 +75,9 @@ class ImportedEvent:
     report: Report
     labels: list[str]
     updated: bool = False  # imported before, and this newer version updated its report
+    # A newer version whose TLP tags widened its marking: the report kept its narrower one,
+    # and this is the marking the event asked for (an analyst may widen the report).
+    marking_kept: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,35 +167,54 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _list(container: Mapping[str, Any], key: str, errors: _EventErrors, path: str
+          ) -> list[Any]:
+    """`container[key]` when it is a list; absent (or null) is empty; anything else is an
+    error on `<path><key>`, so a malformed event is named instead of failing."""
+    value = container.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors.add(f"{path}{key}", f"{key} is not a list")
+        return []
+    return value
+
+
 def _tag_names(container: Mapping[str, Any], errors: _EventErrors, path: str) -> list[str]:
-    """Tag names of an event or attribute: `Tag: [{name}]` or MISP's `EventTag`/`AttributeTag`."""
+    """Tag names of an event or attribute: `Tag: [{name}]` or MISP's `EventTag`/`AttributeTag`
+    (`[{Tag: {name}}]`)."""
     names: list[str] = []
-    tags = container.get("Tag") or []
-    if not isinstance(tags, list):
-        errors.add(f"{path}Tag", "Tag is not a list")
-        return names
-    for position, tag in enumerate(tags):
+    for position, tag in enumerate(_list(container, "Tag", errors, path)):
         name = tag.get("name") if isinstance(tag, dict) else None
         if not isinstance(name, str) or not name.strip():
             errors.add(f"{path}Tag[{position}]", "a tag has no name")
             continue
         names.append(name.strip())
     for key in ("EventTag", "AttributeTag"):
-        for link in container.get(key) or []:
+        for position, link in enumerate(_list(container, key, errors, path)):
             tag = link.get("Tag") if isinstance(link, dict) else None
-            if isinstance(tag, dict) and isinstance(tag.get("name"), str):
-                names.append(tag["name"].strip())
+            name = tag.get("name") if isinstance(tag, dict) else None
+            if not isinstance(name, str) or not name.strip():
+                errors.add(f"{path}{key}[{position}]", f"an {key} has no Tag with a name")
+                continue
+            names.append(name.strip())
     return names
 
 
-def _galaxy_tag_names(event: Mapping[str, Any]) -> list[str]:
+def _galaxy_tag_names(event: Mapping[str, Any], errors: _EventErrors) -> list[str]:
     """Tags of MISP's `Galaxy[].GalaxyCluster[]` blocks (events exported from MISP's API)."""
     names = []
-    for galaxy in event.get("Galaxy") or []:
-        if isinstance(galaxy, dict):
-            for cluster in galaxy.get("GalaxyCluster") or []:
-                if isinstance(cluster, dict) and isinstance(cluster.get("tag_name"), str):
-                    names.append(cluster["tag_name"].strip())
+    for number, galaxy in enumerate(_list(event, "Galaxy", errors, "")):
+        if not isinstance(galaxy, dict):
+            errors.add(f"Galaxy[{number}]", "a galaxy is not a JSON object")
+            continue
+        path = f"Galaxy[{number}]."
+        for position, cluster in enumerate(_list(galaxy, "GalaxyCluster", errors, path)):
+            if not isinstance(cluster, dict):
+                errors.add(f"{path}GalaxyCluster[{position}]",
+                           "a galaxy cluster is not a JSON object")
+            elif isinstance(cluster.get("tag_name"), str):
+                names.append(cluster["tag_name"].strip())
     return names
 
 
@@ -199,17 +222,9 @@ def _attributes(event: Mapping[str, Any], errors: _EventErrors
                 ) -> list[tuple[str, Mapping[str, Any]]]:
     """(path, attribute) for the event's attributes and those of its objects."""
     found: list[tuple[str, Mapping[str, Any]]] = []
-    attributes = event.get("Attribute") or []
-    if not isinstance(attributes, list):
-        errors.add("Attribute", "Attribute is not a list")
-        attributes = []
     found += [(f"Attribute[{position}]", attribute)
-              for position, attribute in enumerate(attributes)]
-    objects = event.get("Object") or []
-    if not isinstance(objects, list):
-        errors.add("Object", "Object is not a list")
-        objects = []
-    for number, misp_object in enumerate(objects):
+              for position, attribute in enumerate(_list(event, "Attribute", errors, ""))]
+    for number, misp_object in enumerate(_list(event, "Object", errors, "")):
         inner = misp_object.get("Attribute") if isinstance(misp_object, dict) else None
         if not isinstance(inner, list):
             errors.add(f"Object[{number}]", "an object has no list of attributes")
@@ -283,10 +298,13 @@ def _int_field(event: Mapping[str, Any], name: str, allowed: Sequence[int],
     value = event.get(name)
     if value is None or value == "":
         return None
-    try:
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isdecimal():
+        number = int(value.strip())
+    elif isinstance(value, float) and value.is_integer():  # not NaN, not ±Infinity
         number = int(value)
-    except (TypeError, ValueError):
-        number = None
     if number not in allowed:
         errors.add(name, f"{name} must be one of {', '.join(map(str, allowed))}, "
                          f"not {value!r}")
@@ -294,7 +312,16 @@ def _int_field(event: Mapping[str, Any], name: str, allowed: Sequence[int],
     return number
 
 
-def _observed_at(event: Mapping[str, Any], errors: _EventErrors) -> datetime | None:
+# UTC+14 (Kiribati) is the earliest calendar: an event's `date` may be that far ahead of UTC.
+EARLIEST_UTC_OFFSET = timedelta(hours=14)
+
+
+def _observed_at(event: Mapping[str, Any], errors: _EventErrors, now: datetime
+                 ) -> datetime | None:
+    """00:00 UTC of the event's `date`. MISP stores the creator's calendar day, which can be
+    tomorrow in UTC for an event created today east of UTC: such a day (no later than today
+    in UTC+14) is read as now rather than refused as in the future. A later day stays in
+    the future, and `create_report` refuses it."""
     value = event.get("date")
     if value is None or value == "":
         return None
@@ -303,11 +330,18 @@ def _observed_at(event: Mapping[str, Any], errors: _EventErrors) -> datetime | N
     except ValueError:
         errors.add("date", f"date {value!r} is not a date (YYYY-MM-DD)")
         return None
-    return datetime.combine(day, time.min, tzinfo=UTC)
+    moment = datetime.combine(day, time.min, tzinfo=UTC)
+    if moment > now and day <= (now.astimezone(UTC) + EARLIEST_UTC_OFFSET).date():
+        return now
+    return moment
 
 
 def _event_uuid(event: Mapping[str, Any], errors: _EventErrors) -> uuid.UUID | None:
-    text = _text(event.get("uuid"))
+    value = event.get("uuid")
+    if value is not None and not isinstance(value, str):
+        errors.add("uuid", f"uuid {value!r} is not a UUID (a string)")
+        return None
+    text = _text(value)
     if not text:
         return None
     try:
@@ -346,12 +380,16 @@ def _vocabulary(events: Sequence[Any]) -> _Vocabulary:
     from civicshield.vocab.selectors import technique_kinds, terms_visible_to
 
     tags: set[str] = set()
+    # Before the events are checked: a malformed one is named by `_prepare`, not here.
     for event in events:
         if isinstance(event, dict):
             for key in ("Tag", "EventTag"):
-                for tag in event.get(key) or []:
+                found = event.get(key)
+                for tag in found if isinstance(found, list) else []:
                     if isinstance(tag, dict):
-                        name = tag.get("name") or (tag.get("Tag") or {}).get("name")
+                        inner = tag.get("Tag")
+                        name = tag.get("name") or (
+                            inner.get("name") if isinstance(inner, dict) else None)
                         if isinstance(name, str):
                             tags.add(name.strip())
     namespaces = {name.partition(":")[0] for name in tags if ":" in name}
@@ -388,7 +426,12 @@ def _prepare(index: int, event: Any, vocabulary: _Vocabulary, actor: Any
         errors.add("info", "info (the event's title) is missing")
     threat_level = _int_field(event, "threat_level_id", (1, 2, 3, 4), errors)
     analysis = _int_field(event, "analysis", (0, 1, 2), errors)
-    observed_at = _observed_at(event, errors)
+    now = timezone.now()
+    observed_at = _observed_at(event, errors, now)
+    event_reports = _list(event, "EventReport", errors, "")
+    for position, item in enumerate(event_reports):
+        if not isinstance(item, dict):
+            errors.add(f"EventReport[{position}]", "an event report is not a JSON object")
 
     tlps: list[str] = []
     techniques: list[str] = []
@@ -441,7 +484,7 @@ def _prepare(index: int, event: Any, vocabulary: _Vocabulary, actor: Any
         term_name = vocabulary.term_names.get(name)
         labels.append(f"{name} ({term_name})" if term_name and term_name != name else name)
 
-    for tag_name in [*_tag_names(event, errors, ""), *_galaxy_tag_names(event)]:
+    for tag_name in [*_tag_names(event, errors, ""), *_galaxy_tag_names(event, errors)]:
         read_tag(tag_name)
 
     observables: list[dict[str, str]] = []
@@ -493,7 +536,7 @@ def _prepare(index: int, event: Any, vocabulary: _Vocabulary, actor: Any
     tlp = min(tlps, key=width) if tlps else None
     audience_users = [actor] if tlp == TLP.RED and getattr(actor, "is_authenticated", False) \
         else []
-    description = _description(event, info, notes, labels)
+    description = _description(event, event_reports, info, notes, labels)
     stated: dict[str, Any] = {
         "severity": severity or mapping.SEVERITY_FROM_THREAT_LEVEL.get(threat_level or 4, 3),
         **({"confidence": confidence} if confidence else {}),
@@ -501,7 +544,7 @@ def _prepare(index: int, event: Any, vocabulary: _Vocabulary, actor: Any
     }
     data = ReportInput(
         title=info[:MAX_TITLE], description=description,
-        observed_start=observed_at or timezone.now(), phases=phases,
+        observed_start=observed_at or now, phases=phases,
         information_types=information_types, techniques=techniques, tlp=tlp,
         audience_users=audience_users, victims=victims, observables=observables,
         source=Source.AUTOMATED_FEED, **stated,
@@ -516,9 +559,9 @@ def _prepare(index: int, event: Any, vocabulary: _Vocabulary, actor: Any
                      event_timestamp, changes, indicators)
 
 
-def _description(event: Mapping[str, Any], info: str, notes: list[str],
-                 labels: list[str]) -> str:
-    reports = [item for item in event.get("EventReport") or []
+def _description(event: Mapping[str, Any], event_reports: list[Any], info: str,
+                 notes: list[str], labels: list[str]) -> str:
+    reports = [item for item in event_reports
                if isinstance(item, dict) and isinstance(item.get("content"), str)
                and item["content"].strip() and not item.get("deleted")]
     parts = [item["content"].strip() for item in reports] or [info]
@@ -563,30 +606,46 @@ def _in_event_terms(index: int, prepared: _Prepared,
 # --- The import ------------------------------------------------------------------------
 
 
-def _marking_changes(prepared: _Prepared, report: Report) -> dict[str, Any]:
-    """The event's marking, if it differs from the report's, with the audience that marking
-    allows: RED names the importer as on creation; CLEAR and GREEN name no one; AMBER keeps
-    the organisations and groups the report is addressed to."""
+def _marking_changes(prepared: _Prepared, report: Report, imported_tlp: str
+                     ) -> dict[str, Any]:
+    """The marking of a newer version as changes to its report, with the audience that
+    marking allows: RED names the importer as on creation; GREEN names no one; AMBER and
+    AMBER+STRICT keep the organisations and groups the report is addressed to.
+
+    Only a changed TLP tag says anything: the same tag as the version imported before
+    (`imported_tlp`) leaves the report as it is, however an analyst has marked it since.
+    And a changed tag only narrows: a report is never widened by an import (see
+    `_widened_marking`), as a wider marking is a disclosure someone here decides on."""
     tlp = prepared.data.tlp
-    if tlp is None or tlp == report.tlp:
+    if tlp is None or tlp == imported_tlp or not is_wider(report.tlp, tlp):
         return {}
     if tlp == TLP.RED:
         return {"tlp": tlp, "audience_organisations": [], "audience_groups": [],
                 "audience_users": list(prepared.data.audience_users)}
-    if tlp in (TLP.CLEAR, TLP.GREEN):
+    if tlp == TLP.GREEN:  # narrowed from CLEAR
         return {"tlp": tlp, "audience_organisations": [], "audience_groups": [],
                 "audience_users": []}
     return {"tlp": tlp, "audience_users": []}
 
 
-def _update_changes(prepared: _Prepared, report: Report) -> dict[str, Any]:
+def _widened_marking(prepared: _Prepared, report: Report, imported_tlp: str) -> str | None:
+    """The marking of a newer version whose changed TLP tag is wider than its report's:
+    the report keeps its own, and the import says so (`ImportedEvent.marking_kept`)."""
+    tlp = prepared.data.tlp
+    if tlp is None or tlp == imported_tlp or not is_wider(tlp, report.tlp):
+        return None
+    return tlp
+
+
+def _update_changes(prepared: _Prepared, report: Report, imported_tlp: str
+                    ) -> dict[str, Any]:
     """The event as changes to its report. Vocabulary is added to, never taken away, as a
     STIX import updates a report (reports.bulk): a removal is an analyst's deliberate act."""
     changes = dict(prepared.changes)
     for name in ("phases", "information_types", "techniques"):
         held = [term.code for term in getattr(report, name).all()]
         changes[name] = list(dict.fromkeys([*held, *changes[name]]))
-    return {**changes, **_marking_changes(prepared, report)}
+    return {**changes, **_marking_changes(prepared, report, imported_tlp)}
 
 
 def _is_newer(version: datetime | None, imported: datetime | None) -> bool:
@@ -613,7 +672,8 @@ def _store(actor: Any, prepared: _Prepared, organisation: Any
                 with transaction.atomic():
                     ReceivedMispEvent.objects.create(
                         organisation=report.owner_organisation, event_uuid=prepared.event_uuid,
-                        event_timestamp=prepared.event_timestamp, report=report)
+                        event_timestamp=prepared.event_timestamp,
+                        tlp=prepared.data.tlp or "", report=report)
             except IntegrityError:
                 raise ValidationError({"uuid": [
                     "this event was being imported at the same time; import it again"]}
@@ -636,12 +696,16 @@ def _store(actor: Any, prepared: _Prepared, organisation: Any
             "this event was imported before; applying its newer version needs the right to "
             "change your organisation's reports"]})
     # The report's status is left alone: triage is this organisation's work, not the source's.
+    kept = _widened_marking(prepared, report, received.tlp)
     report = update_report(actor=actor, report=report,
-                           changes=_update_changes(prepared, report))
+                           changes=_update_changes(prepared, report, received.tlp))
     received.event_timestamp = prepared.event_timestamp
-    received.save(update_fields=["event_timestamp", "updated_at"])
+    # A version without TLP tags says nothing of the marking: the last one stated stands.
+    received.tlp = prepared.data.tlp or received.tlp
+    received.save(update_fields=["event_timestamp", "tlp", "updated_at"])
     _flag_indicators(actor, report, prepared.indicators)
-    return ImportedEvent(prepared.name, report, prepared.labels, updated=True)
+    return ImportedEvent(prepared.name, report, prepared.labels, updated=True,
+                         marking_kept=kept)
 
 
 def _flag_indicators(actor: Any, report: Report, indicators: Sequence[tuple[str, str]]
@@ -678,7 +742,9 @@ def import_events(*, actor: Any, payload: bytes | str | Any, organisation: Any =
     An event this organisation imported before (same uuid) is not imported twice: when its
     `timestamp` (else `publish_timestamp`) is newer than the version imported, its report
     is updated through `update_report` (listed in `imported` with `updated`); otherwise it
-    is listed in `unchanged` and nothing is written for it.
+    is listed in `unchanged` and nothing is written for it. The update narrows the report's
+    marking when the event's TLP tags changed to a narrower one since the version imported;
+    it never widens it (a wider tag is listed as `marking_kept`).
 
     All or nothing: any invalid event raises InvalidEvents naming every problem, and
     nothing is written. With `skip_invalid`, valid events are imported and the invalid
@@ -717,6 +783,8 @@ def import_events(*, actor: Any, payload: bytes | str | Any, organisation: Any =
             "imported": [item.report.reference for item in result.imported
                          if not item.updated],
             "updated": [item.report.reference for item in result.imported if item.updated],
+            "marking_kept": [item.report.reference for item in result.imported
+                             if item.marking_kept],
             "unchanged": [item.event for item in result.unchanged],
             "skipped_events": [item.event for item in result.skipped_events],
             "skipped_attributes": len(result.skipped_attributes)})

@@ -72,6 +72,12 @@ def attribute_uuid(event: str, misp_type: str, value: str) -> str:
     return str(uuid.uuid5(uuid.UUID(event), f"{misp_type}|{value}"))
 
 
+def victim_attribute_uuid(event: str, victim_id: int) -> str:
+    """A victim's attribute is named by the victim's id, not its value: two victims may
+    share a name (voters of two regions), and one attribute uuid would make MISP keep one."""
+    return str(uuid.uuid5(uuid.UUID(event), f"victim:{victim_id}"))
+
+
 def machine_tag(namespace: str, predicate: str, value: str) -> str:
     return f'{namespace}:{predicate}="{value}"'
 

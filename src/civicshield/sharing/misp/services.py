@@ -1,7 +1,7 @@
-"""The audit entries of MISP exports: every feed read and every feed written to disk.
+"""The audit entries of MISP exports: feed reads and every feed written to disk.
 
-Each function writes one audit entry in its own transaction (the feed itself changes
-nothing). The actor is the token's user, or `authz.OPERATOR` for the command line.
+Each function writes at most one audit entry in its own transaction (the feed itself
+changes nothing). The actor is the token's user, or `authz.OPERATOR` for the command line.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
-from civicshield.core import audit
-from civicshield.reports.models import Report
+from civicshield.core import access, audit
 from civicshield.sharing.misp.feed import FeedEvent
 
 
@@ -24,12 +23,12 @@ def record_feed_read(*, actor: Any, part: str, events: Sequence[FeedEvent]) -> N
 
 
 def record_event_read(*, actor: Any, event: FeedEvent) -> None:
-    """Note that `actor` fetched one event (a report's or a campaign's), so the owner can
-    see who looked."""
-    name = "report" if isinstance(event.record, Report) else "campaign"
-    with transaction.atomic():
-        audit.record(actor=actor, action=f"{name}.misp_export", target=event.record,
-                     details={"tlp": event.tlp, "event": event.uuid})
+    """Note that `actor` fetched one event (a report's or a campaign's) as every surface
+    notes a read, through `access.record_read`: an `<record>.export` entry for an AMBER,
+    AMBER+STRICT or RED event, which the report's owner finds among its readers
+    (`access.readers_of`); a CLEAR or GREEN event is not noted, as its page is not."""
+    access.record_read(actor, event.record, action="export",
+                       details={"format": "misp", "event": event.uuid, "tlp": event.tlp})
 
 
 def record_feed_written(*, actor: Any, directory: str, viewer_label: str,
