@@ -1081,6 +1081,23 @@ def test_the_command_line_reimports_an_event_as_unchanged(
     assert _last_import().surface == "cli" and len(_last_import().details["unchanged"]) == 1
 
 
+def test_the_command_line_says_when_a_newer_event_would_have_widened_its_report(
+        tmp_path: Path, vocabulary: None) -> None:
+    make_organisation(slug="cec")
+    event = _versioned_event(tlp="tlp:amber")
+    widened = _versioned_event(uuid=event.uuid, at=DAY_ONE + timedelta(days=1),
+                               tlp="tlp:clear")
+    output = io.StringIO()
+
+    for version, stdout in ((event, io.StringIO()), (widened, output)):
+        call_command("import_misp", _write(tmp_path, json.loads(version.to_json())),
+                     "--organisation", "cec", stdout=stdout, stderr=io.StringIO())
+
+    assert "(TLP:AMBER) updated" in output.getvalue()
+    assert "the event is now marked TLP:CLEAR: the report keeps its narrower marking" in \
+        output.getvalue()
+
+
 def test_attributes_the_source_flags_to_ids_become_indicators_of_the_report(
         api_client_for: Any, vocabulary: None) -> None:
     from civicshield.sharing.stix.export import BundleFilters, bundle_objects

@@ -49,6 +49,10 @@ class Command(CivicShieldCommand):
             self.stdout.write(f"{item.event} → {item.report.reference} "
                               f"(TLP:{item.report.tlp.upper()})"
                               f"{' updated' if item.updated else ''}")
+            if item.marking_kept:
+                self.stdout.write(
+                    f"  the event is now marked TLP:{item.marking_kept.upper()}: the report "
+                    f"keeps its narrower marking (an analyst may widen it)")
         for unchanged in result.unchanged:
             self.stdout.write(f"{unchanged.event}: imported before, no newer version")
         self.stdout.write(
