@@ -155,6 +155,109 @@ def test_wrong_content_type_is_415_and_too_large_is_413(secret: str, settings: A
     assert client.post(url, huge, content_type=MEDIA).status_code == 413
 
 
+@pytest.mark.parametrize("content_type", [
+    'application/taxii+json;version="2.1"',
+    "application/taxii+json; version=2.1; charset=utf-8",
+    "Application/TAXII+JSON;Version=2.1",
+])
+def test_a_taxii_content_type_is_read_as_a_media_type_quoted_version_included(
+        secret: str, content_type: str) -> None:
+    """RFC 9110 §5.6.6: a parameter's value is a token or a quoted-string, the same value,
+    as the Accept header is read."""
+    url = f"/taxii2/api/collections/{collection_id('community')}/objects/"
+    response = _client(secret).post(url, json.dumps({"objects": _domains(1)["objects"]}),
+                                    content_type=content_type)
+    assert response.status_code == 202
+
+
+@pytest.mark.parametrize("content_type", [
+    'application/taxii+json;version="2.0"', "application/taxii+json", "application/json"])
+def test_a_content_type_other_than_taxii_2_1_json_is_415(
+        secret: str, content_type: str) -> None:
+    url = f"/taxii2/api/collections/{collection_id('community')}/objects/"
+    response = _client(secret).post(url, "{}", content_type=content_type)
+    assert response.status_code == 415
+    assert response.json()["http_status"] == "415"
+
+
+COMMUNITY = f"/taxii2/api/collections/{collection_id('community')}/"
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("put", "/taxii2/", "GET, HEAD"),
+    ("post", "/taxii2/api/", "GET, HEAD"),
+    ("delete", "/taxii2/api/collections/", "GET, HEAD"),
+    ("patch", COMMUNITY, "GET, HEAD"),
+    ("delete", COMMUNITY + "objects/", "GET, HEAD, POST"),
+    ("post", COMMUNITY + "objects/indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f/",
+     "GET, HEAD"),
+    ("post", COMMUNITY + "objects/indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f/versions/",
+     "GET, HEAD"),
+    ("post", COMMUNITY + "manifest/", "GET, HEAD"),
+    ("delete", f"/taxii2/api/status/{uuid.uuid4()}/", "GET, HEAD"),
+])
+def test_a_405_names_the_methods_the_endpoint_allows(
+        secret: str, method: str, path: str, allowed: str) -> None:
+    """RFC 9110 §15.5.6: a 405 response MUST carry an Allow header field."""
+    response = getattr(_client(secret), method)(path)
+
+    assert response.status_code == 405
+    assert response["Allow"] == allowed
+    assert response.json() == {"title": "Method not allowed", "http_status": "405"}
+
+
+@pytest.mark.parametrize(("path", "status", "title", "description"), [
+    ("/taxii2/api/status/not-a-uuid/", 404, "No such status", None),
+    ("/taxii2/api/status/%00/", 404, "No such status", None),
+    ("/taxii2/api/no-such-endpoint/", 404, "Not found",
+     "There is no TAXII endpoint at this address."),
+    ("/taxii2/api/collections/x/y/z/", 404, "Not found",
+     "There is no TAXII endpoint at this address."),
+    ("/taxii2/api", 404, "Not found", "TAXII addresses end in a slash: /taxii2/api/"),
+    (COMMUNITY + "objects/?" + "&".join(f"match[type]=t{n}" for n in range(1001)), 400,
+     "Bad request", "More than 1000 query parameters."),
+])
+def test_every_error_under_taxii2_is_a_taxii_error_resource(
+        secret: str, path: str, status: int, title: str, description: str | None) -> None:
+    """What Django would answer with an HTML page (an address no view serves, a malformed
+    status id, too many query parameters) is a TAXII error resource."""
+    response = _client(secret).get(path)
+
+    assert response.status_code == status
+    assert response["Content-Type"] == MEDIA
+    body = response.json()
+    assert (body["title"], body["http_status"], body.get("description")) == (
+        title, str(status), description)
+
+
+def test_an_address_under_taxii2_no_view_serves_asks_for_credentials_first() -> None:
+    response = _client().get("/taxii2/no-such-endpoint/")
+    assert response.status_code == 401
+    assert response["Content-Type"] == MEDIA
+
+
+@pytest.mark.xfail(strict=True, reason="Known, left for later: the manifest and versions "
+                   "write a version to microseconds, not as the object's `modified` does.")
+def test_the_manifest_and_versions_name_the_version_as_the_object_writes_it(
+        secret: str) -> None:
+    """TAXII 2.1 §5.5/§5.7: a manifest record's `version` is the object's `modified`, so a
+    client can match manifest records to the objects it holds by (id, version)."""
+    stix_id = f"indicator--{uuid.uuid4()}"
+    import_stix(actor=OPERATOR, document={"objects": [{
+        "type": "indicator", "spec_version": "2.1", "id": stix_id,
+        "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-02T00:00:00.000Z",
+        "pattern": "[domain-name:value = 'a.example']", "pattern_type": "stix",
+        "valid_from": "2024-01-01T00:00:00Z", "object_marking_refs": [GREEN]}]},
+        source="file", organisation=make_organisation())
+    client = _client(secret)
+
+    body = client.get(COMMUNITY + f"objects/{stix_id}/").json()["objects"][0]
+    record = client.get(COMMUNITY + "manifest/", {"match[id]": stix_id}).json()["objects"][0]
+    versions = client.get(COMMUNITY + f"objects/{stix_id}/versions/").json()["versions"]
+
+    assert (record["version"], versions) == (body["modified"], [body["modified"]])
+
+
 def test_invalid_objects_are_422_listing_each_error_and_nothing_is_added(secret: str) -> None:
     url = f"/taxii2/api/collections/{collection_id('community')}/objects/"
     envelope = {"objects": [{"type": "indicator", "spec_version": "2.1",

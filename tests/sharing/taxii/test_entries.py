@@ -417,18 +417,99 @@ def test_accept_header_is_negotiated(accept: str, status: int) -> None:
 # --- Records sharing objects, read over time ----------------------------------------------
 
 
-def test_last_is_the_latest_version_of_each_record_a_reader_sees() -> None:
-    owner, recipient = make_organisation(), make_organisation()
-    in_sub_organisation = _client(make_user(organisation=make_organisation(parent=recipient)))
+def _renamed_between_two_reports(*, second: str) -> tuple[Any, Any]:
+    """An owner's AMBER report to a recipient, then the owner renamed (its identity's next
+    version) and a second report (`second`, its marking) to the same recipient: two records
+    publishing different versions of one identity. (owner, recipient)."""
+    owner, recipient = make_organisation(name="Owner"), make_organisation()
     make_report(tlp=TLP.AMBER, owner=owner, organisations=[recipient])
     sync_reports()
     time.sleep(0.002)
-    owner.name += " (renamed)"  # its identity's next version, published by a narrower report
+    owner.name = "Owner (renamed)"
     owner.save()
-    make_report(tlp=TLP.AMBER_STRICT, owner=owner, organisations=[recipient])
+    make_report(tlp=second, owner=owner, organisations=[recipient])
     sync_reports()
+    return owner, recipient
 
-    assert _values(in_sub_organisation, f"org:{recipient.pk}", "identity") != []
+
+def _owner_names(client: Client, key: str, **query: str) -> list[str]:
+    return [name for name in _values(client, key, "identity", **query)
+            if name.startswith("Owner")]
+
+
+def test_last_is_the_newest_version_a_reader_may_see_never_nothing() -> None:
+    _owner, recipient = _renamed_between_two_reports(second=TLP.AMBER_STRICT)
+    # The sub-organisation sees the AMBER report only, not the AMBER+STRICT one.
+    in_sub_organisation = _client(make_user(organisation=make_organisation(parent=recipient)))
+
+    assert _owner_names(in_sub_organisation, f"org:{recipient.pk}") == ["Owner"]
+
+
+@pytest.mark.parametrize("limit", ["1", "1000"])
+def test_last_serves_one_version_of_an_object_that_two_records_publish_the_newest(
+        limit: str) -> None:
+    """TAXII 2.1 §3.4.2: `last` (the default) is the latest version of each object, not one
+    per record that publishes it; pages stay full while there are more."""
+    _owner, recipient = _renamed_between_two_reports(second=TLP.AMBER)
+    reader = _client(make_user(organisation=recipient))
+    key = f"org:{recipient.pk}"
+    identity = TaxiiEntry.objects.filter(collection=collection_id(key), type="identity",
+                                         body__contains="Owner").values_list(
+        "stix_id", flat=True).first()
+    manifest = f"/taxii2/api/collections/{collection_id(key)}/manifest/"
+
+    served, token = [], None
+    while True:
+        page = reader.get(_objects(key), {"match[type]": "identity", "limit": limit,
+                                          **({"next": token} if token else {})}).json()
+        assert page.get("objects") or not page["more"], "an empty page with more to come"
+        served += page.get("objects", [])
+        token = page.get("next")
+        if not page["more"]:
+            break
+    listed = reader.get(manifest, {"match[id]": identity}).json()["objects"]
+    one = reader.get(_objects(key, identity)).json()["objects"]
+
+    assert [body["name"] for body in served if body["id"] == identity] == ["Owner (renamed)"]
+    assert len(served) == len({body["id"] for body in served})
+    assert [body["name"] for body in one] == ["Owner (renamed)"]
+    assert len(listed) == 1
+    # Every version stays readable by asking for it.
+    versions = reader.get(_objects(key, identity) + "versions/").json()["versions"]
+    assert len(versions) == 2
+    assert _owner_names(reader, key, **{"match[version]": "all"}) == [
+        "Owner", "Owner (renamed)"]
+    assert _owner_names(reader, key, **{"match[version]": "first"}) == ["Owner"]
+    assert sorted(_owner_names(reader, key, **{"match[version]": "first,last"})) == [
+        "Owner", "Owner (renamed)"]
+
+
+def test_a_page_of_last_versions_costs_the_same_queries_however_many_records_share_objects(
+        ) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    owner, recipient = make_organisation(name="Owner"), make_organisation()
+    reader = _client(make_user(organisation=recipient))
+    key = f"org:{recipient.pk}"
+
+    def queries_for_a_page_after(reports: int) -> int:
+        domain = Observable.objects.create(type=ObservableType.DOMAIN,
+                                           value=f"shared-{reports}.example")
+        for number in range(reports):  # each another version of the identity, one domain
+            time.sleep(0.002)
+            owner.name = f"Owner {reports}.{number}"
+            owner.save()
+            report = make_report(tlp=TLP.AMBER, owner=owner, organisations=[recipient])
+            ReportObservable.objects.create(report=report, observable=domain)
+            sync_reports()
+        reader.get(_objects(key))  # published, and the token checked, before counting
+        with CaptureQueriesContext(connection) as queries:
+            page = reader.get(_objects(key), {"limit": "1000"}).json()
+        assert len(page["objects"]) == len({body["id"] for body in page["objects"]})
+        return len(queries)
+
+    assert queries_for_a_page_after(8) == queries_for_a_page_after(2)
 
 
 def _hidden_twin() -> tuple[Any, Client, str]:

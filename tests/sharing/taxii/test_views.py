@@ -60,6 +60,11 @@ ENDPOINTS = ["objects", "object", "versions", "manifest"]
     ({"added_after": "yesterday"}, "added_after is not a timestamp"),
     ({"limit": "many"}, "limit is not a number"),
     ({"next": "not-a-token"}, "next is not a token this server gave"),
+    ({"match[id]": "report--42"},
+     "match[id]: 'report--42' is not a STIX identifier (<type>--<UUID>)"),
+    ({"match[type]": "Report"}, "match[type]: 'Report' is not a STIX object type"),
+    ({"match[spec_version]": "2.1.0"},
+     "match[spec_version]: '2.1.0' is not a STIX version (2.1)"),
 ])
 def test_a_bad_filter_is_400_with_a_taxii_error_body_on_every_object_endpoint(
         analyst: Any, client: Client, amber_object: str, endpoint: str,
@@ -101,4 +106,42 @@ def test_one_object_is_404_on_its_first_page_but_a_later_empty_page_is_just_empt
     assert later.json() == ({"more": False} if endpoint == "object"
                             else {"more": False, "versions": []})
     assert "X-TAXII-Date-Added-First" not in later
+    assert not AuditEntry.objects.filter(action__endswith=".read").exists()
+
+
+# A NUL byte reached PostgreSQL as a text parameter, which it refuses (DataError): a 500.
+# SQLite takes it, so there the same requests show the answer, not the crash.
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+@pytest.mark.parametrize(("name", "value", "what"), [
+    ("match[id]", "indicator--{id}\x00", "a STIX identifier (<type>--<UUID>)"),
+    ("match[type]", "report\x00", "a STIX object type"),
+    ("match[spec_version]", "2.1\x00", "a STIX version (2.1)"),
+])
+def test_a_nul_byte_in_a_filter_is_400_with_a_taxii_error_body_on_every_object_endpoint(
+        analyst: Any, client: Client, amber_object: str, endpoint: str, name: str,
+        value: str, what: str) -> None:
+    own = collection_id(f"org:{analyst.organisation.pk}")
+    value = value.format(id=amber_object.partition("--")[2])
+
+    response = client.get(_url(own, endpoint, amber_object), {name: value})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == MEDIA
+    assert response.json() == {"title": "Bad request", "http_status": "400",
+                               "description": f"{name}: {value!r} is not {what}"}
+
+
+@pytest.mark.parametrize("endpoint", ["object", "versions"])
+@pytest.mark.parametrize("suffix", ["%00", "-not-a-uuid"])
+def test_an_object_id_that_is_no_stix_id_is_no_such_object(
+        analyst: Any, client: Client, amber_object: str, endpoint: str, suffix: str) -> None:
+    """A NUL byte in the id (`%00`) was a 500 on PostgreSQL; nothing but a STIX id is ever
+    stored, so nothing else is looked up."""
+    own = collection_id(f"org:{analyst.organisation.pk}")
+
+    response = client.get(_url(own, endpoint, amber_object + suffix))
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == MEDIA
+    assert response.json() == {"title": "No such object", "http_status": "404"}
     assert not AuditEntry.objects.filter(action__endswith=".read").exists()

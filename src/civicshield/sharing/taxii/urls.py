@@ -1,6 +1,6 @@
 """TAXII 2.1 under /taxii2/ (docs/taxii.md): discovery, one API root at /taxii2/api/."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from civicshield.sharing.taxii import views
 
@@ -16,5 +16,8 @@ urlpatterns = [
     path("api/collections/<str:collection_id>/objects/<str:object_id>/versions/",
          views.versions, name="versions"),
     path("api/collections/<str:collection_id>/manifest/", views.manifest, name="manifest"),
-    path("api/status/<uuid:status_id>/", views.status, name="status"),
+    # A str, not a uuid converter: a malformed id is "No such status", in TAXII.
+    path("api/status/<str:status_id>/", views.status, name="status"),
+    # Last: every other address under /taxii2/ answers the TAXII 404 error resource.
+    re_path(r"^(?P<path>.*)$", views.not_found, name="not_found"),
 ]

@@ -12,16 +12,25 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    ValidationError,
+)
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.request import MediaType
+from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 
 from civicshield.core import access, audit
@@ -29,7 +38,7 @@ from civicshield.core.choices import Surface
 from civicshield.core.errors import PermissionDenied
 from civicshield.core.markings import width
 from civicshield.core.services import user_for_token
-from civicshield.sharing.stix.validate import InvalidStix, parse_timestamp
+from civicshield.sharing.stix.validate import TYPE_RE, UUID_RE, InvalidStix, parse_timestamp
 from civicshield.sharing.taxii.collections import Collection, collection_for, collections_for
 
 MEDIA_TYPE = "application/taxii+json;version=2.1"
@@ -138,13 +147,29 @@ def taxii_view(view: View) -> View:
                 return view(request, user, *args, **kwargs)
             except PermissionDenied as denied:
                 return _error(403, "Forbidden", str(denied))
+            except SuspiciousOperation as suspicious:
+                # Raised by Django while reading the request (more query parameters than
+                # DATA_UPLOAD_MAX_NUMBER_FIELDS...): logged as Django logs it, answered in TAXII.
+                logging.getLogger(f"django.security.{type(suspicious).__name__}").error(
+                    str(suspicious), exc_info=suspicious,
+                    extra={"status_code": 400, "request": request})
+                if isinstance(suspicious, RequestDataTooBig):
+                    return _error(413, "Too large", str(suspicious))
+                if isinstance(suspicious, TooManyFieldsSent):
+                    return _error(400, "Bad request", "More than "
+                                  f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} query parameters.")
+                return _error(400, "Bad request", str(suspicious))
 
     return wrapper
 
 
 def _require_get(request: HttpRequest, *allowed: str) -> HttpResponse | None:
-    if request.method not in ("GET", "HEAD", *allowed):
-        return _error(405, "Method not allowed")
+    """A 405 naming the methods the endpoint allows (RFC 9110 §15.5.6), or None."""
+    methods = ("GET", "HEAD", *allowed)
+    if request.method not in methods:
+        response = _error(405, "Method not allowed")
+        response["Allow"] = ", ".join(methods)
+        return response
     return None
 
 
@@ -215,6 +240,45 @@ def _listed(request: HttpRequest, name: str) -> list[str]:
             if value.strip()]
 
 
+def is_stix_type(value: str) -> bool:
+    """Whether `value` is a STIX 2.1 object type as the validator admits one (§3.1)."""
+    return TYPE_RE.fullmatch(value) is not None
+
+
+def is_stix_id(value: str) -> bool:
+    """Whether `value` is a STIX 2.1 identifier, `<type>--<UUID>` (§2.9), as the validator
+    admits one: nothing else is ever stored, so nothing else is looked up (PostgreSQL
+    refuses a NUL byte in a text parameter, a 500 if it reached the database)."""
+    prefix, separator, suffix = value.partition("--")
+    return bool(separator) and is_stix_type(prefix) and UUID_RE.fullmatch(suffix) is not None
+
+
+def _is_spec_version(value: str) -> bool:
+    head, dot, tail = value.partition(".")
+    return bool(dot) and head.isascii() and head.isdigit() and tail.isascii() and \
+        tail.isdigit() and len(value) <= 5
+
+
+# The filters whose values have a grammar (TAXII 2.1 §3.4.1), and what it is.
+_GRAMMARS: dict[str, tuple[Callable[[str], bool], str]] = {
+    "match[id]": (is_stix_id, "a STIX identifier (<type>--<UUID>)"),
+    "match[type]": (is_stix_type, "a STIX object type"),
+    "match[spec_version]": (_is_spec_version, "a STIX version (2.1)"),
+}
+
+
+def _matching(request: HttpRequest, name: str) -> list[str]:
+    """The values of filter `name`, each of its grammar, else BadFilter naming the first
+    that is not."""
+    values = _listed(request, name)
+    grammar, what = _GRAMMARS[name]
+    for value in values:
+        if not grammar(value):
+            shown = value if len(value) <= 80 else value[:80] + "..."
+            raise BadFilter(f"{name}: {shown!r} is not {what}")
+    return values
+
+
 def _canonical_version(value: str) -> str:
     moment = parse_timestamp(value)
     if moment is None:
@@ -222,43 +286,74 @@ def _canonical_version(value: str) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+@dataclass(frozen=True)
+class VersionRule:
+    """What `match[version]` asks for (TAXII 2.1 §3.4.2), among the versions of each object
+    the client may see: everything, or the newest (`last`), the oldest (`first`), these
+    timestamps (canonical, as `TaxiiEntry.version` is written)."""
+
+    every: bool
+    last: bool
+    first: bool
+    stamps: frozenset[str]
+
+    @classmethod
+    def of(cls, request: HttpRequest, default: str) -> VersionRule:
+        versions = _listed(request, "match[version]") or [default]
+        return cls(every="all" in versions, last="last" in versions,
+                   first="first" in versions,
+                   stamps=frozenset(_canonical_version(v) for v in versions
+                                    if v not in ("all", "first", "last")))
+
+    def only_for_being_last(self, version: str, oldest_visible: str) -> bool:
+        """Whether a version is asked for as a candidate for `last` alone, so that a newer
+        visible version makes it unwanted."""
+        return self.last and not self.every and version not in self.stamps and not (
+            self.first and version == oldest_visible)
+
+
 def _entries(request: HttpRequest, user: Any, found: Collection,
-             object_id: str | None = None, *, default_version: str = "last") -> QuerySet[Any]:
-    """The visible entries of the collection matching the request's filters (§3.4)."""
+             object_id: str | None, versions: VersionRule) -> QuerySet[Any]:
+    """The visible entries of the collection matching the request's filters (§3.4). For
+    `last`, each record's latest version: `_served_once` keeps the newest of them."""
     from civicshield.sharing.models import TaxiiEntry
     from civicshield.sharing.stix.publish import sync_reports
 
+    # Checked before anything is read or published: a value outside the grammar is a 400,
+    # never a query (a NUL byte is a DataError on PostgreSQL).
+    ids = _matching(request, "match[id]")
+    types = _matching(request, "match[type]")
+    spec_versions = _matching(request, "match[spec_version]")
+    added_after = _added_after(request)
     sync_reports()
     queryset = access.visible_to(user, TaxiiEntry.objects.filter(collection=found.id))
     if object_id is not None:
         queryset = queryset.filter(stix_id=object_id)
-    if ids := _listed(request, "match[id]"):
+    if ids:
         queryset = queryset.filter(stix_id__in=ids)
-    if types := _listed(request, "match[type]"):
+    if types:
         queryset = queryset.filter(type__in=types)
-    if spec_versions := _listed(request, "match[spec_version]"):
+    if spec_versions:
         queryset = queryset.filter(spec_version__in=spec_versions)
-    versions = _listed(request, "match[version]") or [default_version]
-    if "all" not in versions:
+    if not versions.every:
         rule = Q()
-        if "last" in versions:
+        if versions.last:
             rule |= Q(is_latest=True)
-        if "first" in versions:
+        if versions.first:
             # "First" among the versions this client may see: a hidden earlier one must
             # neither count nor show through an empty answer.
             earlier = access.visible_to(user, TaxiiEntry.objects.filter(
                 collection=found.id, stix_id=OuterRef("stix_id"),
                 version__lt=OuterRef("version")))
             rule |= Q(~Exists(earlier))  # in a Q (the same SQL), so that `rule` stays one
-        stamps = [_canonical_version(v) for v in versions if v not in ("first", "last")]
-        if stamps:
+        if stamps := sorted(versions.stamps):
             # An object without created or modified (an SCO) has its date_added as version
             # (manifest, versions): the same value must find it.
             rule |= Q(version__in=stamps) | Q(version="", date_added__in=[
                 parse_timestamp(stamp) for stamp in stamps])
         queryset = queryset.filter(rule)
-    if (moment := _added_after(request)) is not None:
-        queryset = queryset.filter(date_added__gt=moment)
+    if added_after is not None:
+        queryset = queryset.filter(date_added__gt=added_after)
     return queryset
 
 
@@ -426,35 +521,62 @@ def _record_listed_reads(request: HttpRequest, user: Any, rows: list[tuple[Any, 
         for record, served in read.values()])
 
 
-def _first_of_twins(user: Any, found: Collection, rows: list[tuple[Any, ...]],
-                    added_after: datetime | None) -> list[tuple[Any, ...]]:
-    """`rows` (ending in stix_id, version) less those another entry of the same version,
-    earlier and visible to `user` (after `added_after`, as the request asks), stands for.
-    Records that share an object (an SCO, an identity) each have an entry of it; whoever
-    may see several gets it once, from the first. One query per batch of rows: as a filter
-    of the page's query it costs a lookup per row."""
+def _served_once(user: Any, found: Collection, rows: list[tuple[Any, ...]],
+                 added_after: datetime | None, versions: VersionRule
+                 ) -> list[tuple[Any, ...]]:
+    """`rows` (ending in stix_id, version) less those that another visible entry stands for:
+    - an earlier entry of the same version (after `added_after`, as the request asks):
+      records that share an object (an SCO, an identity) each have an entry of it, and
+      whoever may see several gets it once, from the first;
+    - for `last`, a newer version of the object: each record's latest is a candidate, and
+      `last` is the newest of them among the versions `user` may see (TAXII 2.1 §3.4.2),
+      whenever it was added — a client that has it is never sent an older one — and never
+      one hidden from `user`, which would leave the object out.
+    Two queries per batch of rows, whatever its size: as a filter of the page's query, this
+    would cost a lookup per row."""
     from civicshield.sharing.models import TaxiiEntry
 
     entries = TaxiiEntry.objects.filter(collection=found.id)
-    if added_after is not None:
-        entries = entries.filter(date_added__gt=added_after)
-    # Most objects have one entry: find those with more on the unique index alone (the
-    # answer only narrows what the access layer is asked next, and is never shown).
+    window = Q(date_added__gt=added_after) if added_after is not None else None
+    # Most objects have one entry: find those with more on the unique index (and the
+    # `last` mark) alone. The answer only narrows what the access layer is asked next, and
+    # is never shown.
+    several = Q(entry_count__gt=F("version_count"))  # a version held by several records
+    if versions.last and not versions.every:
+        several |= Q(latest_count__gt=1)  # records whose latest versions differ
     ids = sorted({row[-2] for row in rows})
-    twinned: set[str] = set()
+    suspects: set[str] = set()
     for start in range(0, len(ids), _IDS_PER_QUERY):
-        twinned.update(entries.filter(stix_id__in=ids[start:start + _IDS_PER_QUERY]).values(
-            "stix_id", "version").annotate(count=Count("id")).filter(count__gt=1)
-            .values_list("stix_id", flat=True))
-    wanted = sorted(twinned)
-    first: dict[tuple[str, str], Any] = {}
+        suspects.update(entries.filter(stix_id__in=ids[start:start + _IDS_PER_QUERY])
+                        .values("stix_id").annotate(
+                            entry_count=Count("id", filter=window),
+                            version_count=Count("version", distinct=True, filter=window),
+                            latest_count=Count("version", distinct=True,
+                                               filter=Q(is_latest=True)))
+                        .filter(several).values_list("stix_id", flat=True))
+    wanted = sorted(suspects)
+    # stix_id -> {each version user may see: when its first visible entry in the window
+    # was added, or None if none is in it}
+    visible: dict[str, dict[str, datetime | None]] = {}
     for start in range(0, len(wanted), _IDS_PER_QUERY):
         for stix_id, version, added in access.visible_to(user, entries.filter(
                 stix_id__in=wanted[start:start + _IDS_PER_QUERY])
-        ).values("stix_id", "version").annotate(first=Min("date_added")).values_list(
+        ).values("stix_id", "version").annotate(
+                first=Min("date_added", filter=window)).values_list(
                 "stix_id", "version", "first"):
-            first[(stix_id, version)] = added
-    return [row for row in rows if first.get((row[-2], row[-1]), row[1]) >= row[1]]
+            visible.setdefault(stix_id, {})[version] = added
+    kept = []
+    for row in rows:
+        stix_id, version, added = row[-2], row[-1], row[1]
+        seen = visible.get(stix_id)
+        if seen is not None:
+            first = seen.get(version)
+            if first is not None and first < added:
+                continue
+            if version < max(seen) and versions.only_for_being_last(version, min(seen)):
+                continue
+        kept.append(row)
+    return kept
 
 
 def _page_of_entries(request: HttpRequest, user: Any, collection_id: str,
@@ -472,16 +594,19 @@ def _page_of_entries(request: HttpRequest, user: Any, collection_id: str,
     found = _collection_or_404(user, collection_id)
     if isinstance(found, HttpResponse):
         return found
+    if object_id is not None and not is_stix_id(object_id):
+        return _error(404, "No such object")  # nothing else is stored (`is_stix_id`)
     # A list asked for by id (`match[id]`) is a read of those objects, audited as one is.
     audited = audit_listed and bool(_listed(request, "match[id]"))
     if object_id is not None or audited:
         fields = (*fields, *SOURCE_FIELDS)
     try:
+        versions = VersionRule.of(request, default_version)
+        added_after = _added_after(request)
         rows, next_token = _page(
-            request, _entries(request, user, found, object_id,
-                              default_version=default_version),
+            request, _entries(request, user, found, object_id, versions),
             (*fields, "stix_id", "version"),
-            lambda scanned: _first_of_twins(user, found, scanned, _added_after(request)))
+            lambda scanned: _served_once(user, found, scanned, added_after, versions))
     except BadFilter as problem:
         return _error(400, "Bad request", str(problem))
     if audited and object_id is None:
@@ -558,10 +683,13 @@ def manifest(request: HttpRequest, user: Any, collection_id: str) -> HttpRespons
 
 
 def _is_taxii_content(request: HttpRequest) -> bool:
-    media_type, *parameters = [part.strip().lower() for part in
-                               request.headers.get("Content-Type", "").split(";")]
-    return media_type == "application/taxii+json" and "version=2.1" in [
-        p.replace(" ", "") for p in parameters]
+    """Whether the body is TAXII 2.1 JSON: parsed as Accept is (RFC 9110 §8.3.1), so a
+    quoted `version="2.1"` is the same value as `version=2.1`."""
+    media_type = MediaType(request.headers.get("Content-Type", ""))
+    version = media_type.params.get("version")
+    return ((media_type.main_type.lower(), media_type.sub_type.lower())
+            == ("application", "taxii+json")
+            and version is not None and version.strip() == "2.1")
 
 
 def _add_objects(request: HttpRequest, user: Any, collection_id: str) -> HttpResponse:
@@ -616,12 +744,31 @@ def _status_resource(status: Any) -> dict[str, Any]:
 
 
 @taxii_view
-def status(request: HttpRequest, user: Any, status_id: Any) -> HttpResponse:
+def status(request: HttpRequest, user: Any, status_id: str) -> HttpResponse:
     from civicshield.sharing.models import StixImport
 
     if (refusal := _require_get(request)) is not None:
         return refusal
-    found = StixImport.objects.filter(status_id=status_id, actor=user).first()
+    try:
+        wanted = uuid.UUID(status_id)
+    except ValueError:
+        return _error(404, "No such status")
+    found = StixImport.objects.filter(status_id=wanted, actor=user).first()
     if found is None:
         return _error(404, "No such status")
     return _response(_status_resource(found))
+
+
+@taxii_view
+def not_found(request: HttpRequest, user: Any, path: str = "") -> HttpResponse:
+    """Any other address under /taxii2/: the TAXII error resource, not Django's page. An
+    endpoint asked for without its trailing slash says so (TAXII URLs end in one)."""
+    description = "There is no TAXII endpoint at this address."
+    if path and not path.endswith("/"):
+        try:
+            match = resolve(f"{request.path_info}/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "not_found":
+            description = f"TAXII addresses end in a slash: {request.path}/"
+    return _error(404, "Not found", description)
