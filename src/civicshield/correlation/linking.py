@@ -324,8 +324,10 @@ def _technique_evidence(reports: dict[int, ReportRow], conf: CorrelationSettings
         p for ps in phases.values() for p in ps}
     from civicshield.vocab.models import Term  # names for the explanations only
 
-    names = dict(Term.objects.filter(pk__in=term_ids).values_list("pk", "code"))
-    phase_names = dict(Term.objects.filter(pk__in=term_ids).values_list("pk", "name"))
+    names: dict[int, str] = {}
+    phase_names: dict[int, str] = {}
+    for pk, code, name in Term.objects.filter(pk__in=term_ids).values_list("pk", "code", "name"):
+        names[pk], phase_names[pk] = code, name
     postings: list[TechniquePosting] = []
     meanings: dict[int, dict] = {}
     keys_of: dict[int, list[int]] = {}

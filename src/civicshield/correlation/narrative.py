@@ -30,7 +30,8 @@ def normalise(text: str) -> str:
     # A simple refang is enough here: punctuation is dropped below anyway.
     text = _DEFANGED.sub(_refang, text or "")
     text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(character for character in text if not unicodedata.combining(character))
+    if not text.isascii():  # no ASCII character is a combining one: nothing to fold
+        text = "".join(character for character in text if not unicodedata.combining(character))
     return _NOT_WORD.sub(" ", text).strip()
 
 
@@ -81,6 +82,27 @@ _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2
 _EMPTY = np.uint32(0xFFFFFFFF)  # datasketch's starting value: no shingle seen
 
 
+class _ShingleDigests(dict[str, bytes]):
+    """Shingle → the first 4 bytes of the SHA-1 of its UTF-8 form (datasketch's hash), filled
+    on first use. A language's short shingles recur across texts: most are hashed once."""
+
+    def __missing__(self, shingle: str) -> bytes:
+        if len(self) >= 200_000:  # a long-running worker must not grow forever
+            self.clear()
+        digest = self[shingle] = hashlib.sha1(shingle.encode()).digest()[:4]  # noqa: S324
+        return digest
+
+
+_shingle_digests = _ShingleDigests()
+
+
+def _shingle_strings(text: str, size: int) -> set[str]:
+    """`shingles` before encoding (one to one: equal strings, equal bytes)."""
+    if len(text) < size:
+        return {text} if text else set()
+    return {text[i:i + size] for i in range(len(text) - size + 1)}
+
+
 def fingerprints(texts: list[str], *, shingle_size: int, permutations: int
                  ) -> list[Fingerprint]:
     """`fingerprint` of many texts at once, equal value for value (tested).
@@ -95,8 +117,8 @@ def fingerprints(texts: list[str], *, shingle_size: int, permutations: int
     starts: list[int] = []
     for text in normalised:
         starts.append(len(digests))
-        digests += [hashlib.sha1(shingle).digest()[:4]  # noqa: S324 — datasketch's hash
-                    for shingle in shingles(text, shingle_size)]
+        # The order of a text's shingles does not matter: only their minimum is kept.
+        digests += map(_shingle_digests.__getitem__, _shingle_strings(text, shingle_size))
     signatures = np.full((len(texts), permutations), _EMPTY, dtype=np.uint32)
     if digests:
         hashed = np.frombuffer(b"".join(digests), dtype="<u4").astype(np.uint32)

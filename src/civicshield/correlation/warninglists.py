@@ -46,7 +46,8 @@ class WarningList:
     patterns: tuple[re.Pattern[str], ...] = ()
 
     def applies_to(self, observable_type: str) -> bool:
-        return bool(_MISP_TYPES.get(observable_type, set()) & self.attributes)
+        # Asked for every list and value: a disjointness test builds no set.
+        return not self.attributes.isdisjoint(_MISP_TYPES.get(observable_type, ()))
 
 
 @dataclass

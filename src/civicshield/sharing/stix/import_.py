@@ -67,6 +67,8 @@ _HASHES = {"MD5": ObservableType.MD5, "SHA-1": ObservableType.SHA1,
            "SHA-256": ObservableType.SHA256}
 # The same values recur across a feed: normalise each once (pure function of its input).
 _normalise = functools.lru_cache(maxsize=65_536)(observable_rules.normalise)
+# Called per object with one of five codes: `width` builds a TLP member each time.
+_width = functools.cache(width)
 _SIMPLE_PATTERN = re.compile(
     r"^\[\s*([a-z0-9-]+):([a-z_]+(?:\.(?:'[^']+'|[A-Za-z0-9_-]+))?)\s*=\s*'((?:[^'\\]|\\.)*)'\s*\]$")
 
@@ -425,12 +427,12 @@ def content_tlp_resolver(objects: Sequence[dict[str, Any]], viewer: Any
 
     content_markings = {body["id"]: tlp_of_definition(body) for body in objects
                         if body["type"] == "marking-definition"}
+    wanted = list({ref for body in objects for ref in body.get("object_marking_refs") or ()
+                   if ref not in TLP_BY_MARKING_ID})
+    # Most content is marked with the TLP ids alone: then there is nothing to look up.
     stored_markings = {row.stix_id: tlp_of_definition(json.loads(row.body))
                        for row in access.visible_to(viewer, StixObject.objects.filter(
-                           type="marking-definition",
-                           stix_id__in=list({ref for body in objects for ref in
-                                             body.get("object_marking_refs") or ()
-                                             if ref not in TLP_BY_MARKING_ID})))}
+                           type="marking-definition", stix_id__in=wanted))} if wanted else {}
 
     def tlp_for(body: dict[str, Any]) -> str | None:
         found = []
@@ -439,7 +441,7 @@ def content_tlp_resolver(objects: Sequence[dict[str, Any]], viewer: Any
                 stored_markings.get(ref)
             if tlp:
                 found.append(tlp)
-        return min(found, key=width) if found else None
+        return min(found, key=_width) if found else None
 
     return tlp_for
 
@@ -503,15 +505,17 @@ def _write_audiences(rows: Sequence[Any], destination: Destination, user: Any
 
     audiences = {}
     groups, users = [], []
+    # Looked up once: the descriptors are read per object otherwise.
+    group_through = StixObject.audience_groups.through
+    user_through = StixObject.audience_users.through
     for row in rows:
         audience = _audience_for(row, destination, user)
         audiences[row.stix_id] = audience
-        groups += [StixObject.audience_groups.through(stixobject_id=row.pk, sharinggroup_id=g)
+        groups += [group_through(stixobject_id=row.pk, sharinggroup_id=g)
                    for g in audience.group_ids]
-        users += [StixObject.audience_users.through(stixobject_id=row.pk, user_id=u)
-                  for u in audience.user_ids]
-    StixObject.audience_groups.through.objects.bulk_create(groups, batch_size=_CHUNK)
-    StixObject.audience_users.through.objects.bulk_create(users, batch_size=_CHUNK)
+        users += [user_through(stixobject_id=row.pk, user_id=u) for u in audience.user_ids]
+    group_through.objects.bulk_create(groups, batch_size=_CHUNK)
+    user_through.objects.bulk_create(users, batch_size=_CHUNK)
     return audiences
 
 
@@ -588,7 +592,7 @@ def _may_join(target: Audience | None, report: Audience) -> bool:
     if target is None:
         return True
     if target.tlp in (TLP.CLEAR, TLP.GREEN):
-        return width(target.tlp) >= width(report.tlp)
+        return _width(target.tlp) >= _width(report.tlp)
     return _readers(target) == _readers(report)
 
 

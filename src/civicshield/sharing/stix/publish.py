@@ -99,11 +99,19 @@ def version_of(body: dict[str, Any]) -> str:
     as strings; "" for objects without one. SCOs have none, even when one carries a
     `modified`: STIX 2.1 does not version them, and their ids derive from their values, so
     a version would let anyone test who holds a value by sending it "newer"."""
-    from civicshield.sharing.stix.validate import parse_timestamp
-
     if is_sco(body):
         return ""
-    moment = parse_timestamp(body.get("modified") or body.get("created"))
+    stamp = body.get("modified") or body.get("created")
+    return _canonical_version(stamp) if isinstance(stamp, str) else ""
+
+
+# A feed repeats few timestamps (an object's `created` is often its `modified`): each is
+# formatted once.
+@functools.lru_cache(maxsize=65_536)
+def _canonical_version(stamp: str) -> str:
+    from civicshield.sharing.stix.validate import parse_timestamp
+
+    moment = parse_timestamp(stamp)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment is not None else ""
 
 
@@ -193,9 +201,10 @@ def write_entries(entries: Sequence[Entry], *, republished: Iterable[str] = ()) 
     audience_of: dict[tuple[str, str], Audience] = {}  # (source, id) -> its audience now
     for entry in entries:
         collection = collection_id(entry.key)
-        arriving.setdefault((collection, entry.stix_id, entry.version, entry.source), entry)
-        placed.setdefault(entry.source, set()).add((collection, entry.stix_id))
-        audience_of[(entry.source, entry.stix_id)] = entry.audience
+        source = entry.source  # a property: read once
+        arriving.setdefault((collection, entry.stix_id, entry.version, source), entry)
+        placed.setdefault(source, set()).add((collection, entry.stix_id))
+        audience_of[(source, entry.stix_id)] = entry.audience
     held = _held_entries(entries, republished)
     gone, republishing = [], []
     for entry_held in held:
@@ -346,7 +355,8 @@ def _held_entries(entries: Sequence[Entry], republished: Sequence[str]) -> list[
         found[pk] = _Held(pk, collection, stix_id, version, bool(latest), source)
     # A report may drop objects (found by its id, not theirs); a received object's entries
     # are of itself, found above, unless it was published again with none.
-    sources = {*republished, *(e.source for e in entries if e.source.startswith("report:"))}
+    sources = {*republished, *(source for source in (e.source for e in entries)
+                               if source.startswith("report:"))}
     # Looked up by their indexed foreign keys.
     for column, prefix in (("source_report", "report:"), ("source_object", "object:")):
         ids = sorted({int(source.removeprefix(prefix)) for source in sources
@@ -363,14 +373,15 @@ def _insert(new: Sequence[tuple[tuple[str, str, str, str], Entry]],
     from civicshield.sharing.models import TaxiiEntry
 
     series = _date_added_series(Counter(collection for (collection, *_), _ in new))
-    dates = {collection: iter(values) for collection, values in series.items()}
+    dates = {collection: iter(rows_sql.db_datetimes(values))
+             for collection, values in series.items()}
     now = rows_sql.db_datetime(timezone.now())
     rows_sql.insert(TaxiiEntry, (
         "collection", "stix_id", "type", "spec_version", "version", "date_added", "is_latest",
         "body", "tlp", "owner_organisation_id", "created_by_id", "source_report_id",
         "source_object_id", "source_key", "disclose_recipients", "created_at", "updated_at"), (
         (collection, stix_id, entry.stix_type, "2.1", version,
-         rows_sql.db_datetime(next(dates[collection])),
+         next(dates[collection]),
          version >= newest[(collection, stix_id, source)], entry.body, entry.audience.tlp,
          entry.audience.owner_id, entry.audience.created_by_id, entry.source_report_id,
          entry.source_object_id, source, False, now, now)
