@@ -120,3 +120,151 @@ def test_the_command_lines_progress_bar_counts_the_steps_done_never_ahead_of_the
     assert totals == [5]
     assert shown == [(f"Importing STIX: {step}", number) for number, step in enumerate(
         ("validated", "versions", "objects", "reports", "published"), start=1)]
+
+
+GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+AMBER = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+RED = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+
+
+def _versions_of(stix_id: str) -> Any:
+    def version(modified: str, marking: str, name: str) -> dict[str, Any]:
+        return {"type": "campaign", "spec_version": "2.1", "id": stix_id,
+                "created": "2024-03-01T10:00:00.000Z", "modified": modified, "name": name,
+                "object_marking_refs": [marking]}
+
+    return version
+
+
+def _names_served_to(reader: Any, stix_id: str) -> list[str]:
+    from civicshield.sharing.models import TaxiiEntry
+
+    return sorted(json.loads(body)["name"] for body in access.visible_to(
+        reader, TaxiiEntry.objects.filter(stix_id=stix_id)).values_list("body", flat=True))
+
+
+@pytest.mark.parametrize("together", [True, False], ids=["one-bundle", "older-later"])
+def test_an_older_version_marked_narrower_than_the_current_is_kept_but_never_served_wider(
+        together: bool) -> None:
+    importer = make_user(Role.ANALYST, organisation=make_organisation())
+    stix_id = f"campaign--{uuid.uuid4()}"
+    version = _versions_of(stix_id)
+    current = version("2024-03-05T10:00:00.000Z", GREEN, "Sanitised")
+    older = version("2024-03-01T10:00:00.000Z", RED, "Run by a named source")
+    batches = [[current, older]] if together else [[current], [older]]
+
+    for batch in batches:
+        import_stix(actor=importer, document=_bundle(*batch), source="api")
+
+    from civicshield.sharing.models import StixObjectVersion
+
+    assert StixObjectVersion.objects.filter(stix_id=stix_id).count() == 2
+    outsider = make_user(Role.ANALYST, organisation=make_organisation())
+    assert _names_served_to(outsider, stix_id) == ["Sanitised"]
+
+
+def test_an_object_with_a_granular_red_marking_is_red_as_a_whole() -> None:
+    organisation = make_organisation()
+    importer = make_user(Role.ANALYST, organisation=organisation)
+    colleague = make_user(Role.ANALYST, organisation=organisation)
+    identity = {"type": "identity", "spec_version": "2.1", "id": f"identity--{uuid.uuid4()}",
+                "created": "2024-03-01T10:00:00.000Z", "modified": "2024-03-01T10:00:00.000Z",
+                "name": "A source", "identity_class": "individual",
+                "description": "Name and phone number of the whistle-blower",
+                "object_marking_refs": [GREEN],
+                "granular_markings": [{"marking_ref": RED, "selectors": ["description"]}]}
+
+    import_stix(actor=importer, document=_bundle(identity), source="api")
+
+    held = StixObject.objects.filter(stix_id=identity["id"])
+    assert held.get().tlp == "red"
+    assert not access.visible_to(colleague, held).exists()
+    assert access.visible_to(importer, held).exists()
+
+
+def test_a_newer_version_marked_red_goes_to_its_importer_alone() -> None:
+    organisation = make_organisation()
+    first, second = (make_user(Role.ANALYST, organisation=organisation) for _ in range(2))
+    stix_id = f"campaign--{uuid.uuid4()}"
+    version = _versions_of(stix_id)
+    import_stix(actor=first, document=_bundle(
+        version("2024-03-01T10:00:00.000Z", GREEN, "v1")), source="api")
+
+    import_stix(actor=second, document=_bundle(
+        version("2024-03-02T10:00:00.000Z", RED, "v2 names a source")), source="api")
+
+    held = StixObject.objects.filter(stix_id=stix_id)
+    assert held.get().tlp == "red"
+    assert not access.visible_to(first, held).exists()
+    assert access.visible_to(second, held).exists()
+    assert _names_served_to(first, stix_id) == []
+    assert "v2 names a source" in _names_served_to(second, stix_id)
+
+
+REPORT_ID = "report--6a1f1e2c-3b0e-4a55-9c2d-1f6b2c9d7e01"
+
+
+def _domain(value: str, marking: str) -> dict[str, Any]:
+    from civicshield.sharing.stix.ids import sco_id
+
+    return {"type": "domain-name", "spec_version": "2.1",
+            "id": sco_id("domain-name", {"value": value}), "value": value,
+            "object_marking_refs": [marking]}
+
+
+def _report(modified: str, name: str, refs: list[str], marking: str) -> dict[str, Any]:
+    return {"type": "report", "spec_version": "2.1", "id": REPORT_ID,
+            "created": "2024-03-01T10:00:00.000Z", "modified": modified, "name": name,
+            "published": "2024-03-01T10:00:00.000Z", "object_refs": refs,
+            "object_marking_refs": [marking]}
+
+
+def test_a_report_its_producer_widens_keeps_only_what_its_new_version_brings() -> None:
+    from civicshield.reports.models import Report
+
+    importer = make_user(Role.ANALYST, organisation=make_organisation())
+    secret, public = _domain("secret-c2.example", AMBER), _domain("fake-polls.example", GREEN)
+    import_stix(actor=importer, document=_bundle(secret, public, _report(
+        "2024-03-01T10:00:00.000Z", "v1", [secret["id"], public["id"]], AMBER)), source="api")
+    assert sorted(Report.objects.get().observables.values_list("value", flat=True)) == \
+        ["fake-polls.example", "secret-c2.example"]
+
+    import_stix(actor=importer, document=_bundle(public, _report(
+        "2024-03-05T10:00:00.000Z", "v2 sanitised", [public["id"]], GREEN)), source="api")
+
+    widened = Report.objects.get()
+    assert widened.tlp == "green"
+    assert list(widened.observables.values_list("value", flat=True)) == ["fake-polls.example"]
+
+
+def test_newer_and_older_versions_in_one_bundle_make_the_report_of_the_newer() -> None:
+    from civicshield.reports.models import Report
+
+    importer = make_user(Role.ANALYST, organisation=make_organisation())
+    public = _domain("fake-polls.example", GREEN)
+    newer = _report("2024-03-05T10:00:00.000Z", "Newer", [public["id"]], GREEN)
+    older = _report("2024-03-01T10:00:00.000Z", "Older", [public["id"]], GREEN)
+
+    import_stix(actor=importer, document=_bundle(public, newer, older), source="api")
+
+    assert Report.objects.get().title == "Newer"
+    assert json.loads(StixObject.objects.get(stix_id=REPORT_ID).body)["name"] == "Newer"
+
+
+@pytest.mark.parametrize("where", ["name", "description", "x_note"])
+def test_a_nul_character_in_a_string_is_refused_naming_the_object_and_property(
+        where: str) -> None:
+    from civicshield.sharing.stix.validate import InvalidStix
+
+    importer = make_user(Role.ANALYST, organisation=make_organisation())
+    public = _domain("fake-polls.example", GREEN)
+    body = {**_report("2024-03-01T10:00:00.000Z", "Leaflets", [public["id"]], GREEN),
+            where: "before\u0000after"}
+
+    with pytest.raises(InvalidStix) as raised:
+        import_stix(actor=importer, document=_bundle(public, body), source="api")
+
+    [problem] = raised.value.problems
+    assert problem.object_id == REPORT_ID and where in problem.message
+    assert "NUL" in problem.message
+    assert not StixObject.objects.exists()

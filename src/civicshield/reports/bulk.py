@@ -50,6 +50,9 @@ class BulkReport:
     audience_group_ids: Sequence[int] = ()
     audience_user_ids: Sequence[int] = ()
     report: Report | None = field(default=None, repr=False)  # set: update this one
+    # Updating: its observables and techniques become these, not these added to what it has
+    # (a producer's newer version that widens the report drops what may not follow it).
+    replace_links: bool = False
 
 
 def _require_transaction() -> None:
@@ -108,6 +111,7 @@ def save_reports(items: Sequence[BulkReport]) -> list[Report]:
         Report.objects.bulk_update([item.report for item in changed if item.report],
                                    [*_fields(changed[0]), "updated_at"], batch_size=_CHUNK)
         _replace_audiences([item.report.pk for item in changed if item.report])
+        _unlink([item.report.pk for item in changed if item.report and item.replace_links])
     links: list[tuple[int, tuple[str, str]]] = []
     phases, information_types, techniques, organisations, groups, users = [], [], [], [], [], []
     for item in items:
@@ -146,6 +150,15 @@ def add_links(observables: Iterable[tuple[int, tuple[str, str]]],
     rows_sql.insert(Report.techniques.through, ("report_id", "term_id"), list(techniques),
                     ignore_conflicts=True)
     return ids
+
+
+def _unlink(report_ids: list[int]) -> None:
+    """Remove these reports' observables and techniques; what they should have is linked
+    again next."""
+    for start in range(0, len(report_ids), _CHUNK):
+        chunk = report_ids[start:start + _CHUNK]
+        for relation in (Report.observables, Report.techniques):
+            relation.through.objects.filter(report_id__in=chunk).delete()
 
 
 def _replace_audiences(report_ids: list[int]) -> None:

@@ -49,6 +49,7 @@ from civicshield.sharing.stix.publish import write_entries as publish_entries
 from civicshield.sharing.stix.validate import (
     InvalidStix,
     Problem,
+    nul_character,
     object_too_large,
     objects_of,
     parse_timestamp,
@@ -192,9 +193,10 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
         progress("validated", len(objects))
 
     texts = [json.dumps(body, separators=(",", ":"), ensure_ascii=False) for body in objects]
-    if too_large := [problem for body, text in zip(objects, texts, strict=True)
-                     if (problem := object_too_large(body, text)) is not None]:
-        raise InvalidStix(too_large)
+    if refused := [problem for body, text in zip(objects, texts, strict=True)
+                   if (problem := object_too_large(body, text) or nul_character(body, text))
+                   is not None]:
+        raise InvalidStix(refused)
     versions = [version_of(body) for body in objects]
     with transaction.atomic():
         # What is held is read under the collections' lock, so two imports of the same
@@ -238,6 +240,8 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
                     created_by_id=user.pk if user is not None else None)
             else:
                 current.body, current.modified, current.tlp = text, version, tlp
+                # The version's importer is its creator (RED goes to them), as for new rows.
+                current.created_by_id = user.pk if user is not None else None
                 current.received_in = status
                 current.updated_at = timezone.now()
                 updated[stix_id] = current
@@ -258,13 +262,18 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
             created[stix_id].pk = pk
         rows = list(created.values())
         StixObject.objects.bulk_update(list(updated.values()),
-                                       ["body", "modified", "tlp", "received_in", "updated_at"],
-                                       batch_size=_CHUNK)
-        audiences = _write_audiences(rows, destination, user)
+                                       ["body", "modified", "tlp", "created_by", "received_in",
+                                        "updated_at"], batch_size=_CHUNK)
+        audiences = _write_audiences([*rows, *updated.values()], destination, user,
+                                     replacing=[row.pk for row in updated.values()])
         stored = {row.stix_id: row for row in [*rows, *updated.values()]}
         if progress:
             progress("objects", len(objects))
-        by_id = {body["id"]: body for body in objects}
+        # Each id's newest version in the content (a bundle may carry older ones after it).
+        by_id: dict[str, dict[str, Any]] = {}
+        for body, version in zip(objects, versions, strict=True):
+            if version == newest[body["id"]]:
+                by_id.setdefault(body["id"], body)
         stored_audiences = {stix_id: audiences.get(stix_id) or
                             _audience_for(row, destination, user)
                             for stix_id, row in stored.items()}
@@ -288,7 +297,7 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
                               version=row.modified, body=row.body, source_object_id=row.pk)
                         for key in audience.collection_keys()]
         entries += _older_entries([item for item in older if not _is_exercise(item[0])],
-                                  stored, stored_audiences, existing)
+                                  stored, stored_audiences, existing, tlp_for)
         entries += _copy_entries(copies, content_audiences, existing)
         # Objects updated now may place nothing where they did (RED to people of no
         # organisation): their entries must go all the same. New ones have none yet.
@@ -311,10 +320,12 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
 
 
 def _older_entries(older: Sequence[tuple[dict[str, Any], str, str]], stored: dict[str, Any],
-                   stored_audiences: dict[str, Audience], existing: dict[str, Any]
-                   ) -> list[Entry]:
+                   stored_audiences: dict[str, Audience], existing: dict[str, Any],
+                   tlp_for: Callable[[dict[str, Any]], str]) -> list[Entry]:
     """Entries for versions older than an object's current one: served as its versions
-    (TAXII `versions`, `match[version]`), with the object's present audience."""
+    (TAXII `versions`, `match[version]`), with the object's present audience — never one
+    marked narrower than that audience, which is kept (`StixObjectVersion`) and not served:
+    a producer's RED draft must not reach the readers of its GREEN sanitised version."""
     from civicshield.sharing.models import StixObject
     from civicshield.sharing.stix.publish import audiences_of
 
@@ -326,6 +337,8 @@ def _older_entries(older: Sequence[tuple[dict[str, Any], str, str]], stored: dic
         stix_id = body["id"]
         row = stored.get(stix_id) or held_only[stix_id]
         audience = stored_audiences.get(stix_id) or held_audiences[row.pk]
+        if _width(tlp_for(body)) < _width(audience.tlp):
+            continue
         entries += [Entry(key=key, audience=audience, stix_id=stix_id, stix_type=body["type"],
                           version=version, body=text, source_object_id=row.pk)
                     for key in audience.collection_keys()]
@@ -417,6 +430,17 @@ def _marking_resolver(objects: Sequence[dict[str, Any]], default_tlp: str, viewe
     return lambda body: tlp_of_content(body) or default_tlp
 
 
+def marking_refs(body: dict[str, Any]) -> list[str]:
+    """Every marking an object names: its own and its granular ones. The object is kept and
+    served whole, so a part marked RED makes all of it RED."""
+    refs = list(body.get("object_marking_refs") or ())
+    granular = body.get("granular_markings")
+    refs += [marking["marking_ref"] for marking in (granular if isinstance(granular, list)
+                                                   else ())
+             if isinstance(marking, dict) and isinstance(marking.get("marking_ref"), str)]
+    return refs
+
+
 def content_tlp_resolver(objects: Sequence[dict[str, Any]], viewer: Any
                          ) -> Callable[[dict[str, Any]], str | None]:
     """How the import marks each object of `objects`: the narrowest TLP among its markings
@@ -427,7 +451,7 @@ def content_tlp_resolver(objects: Sequence[dict[str, Any]], viewer: Any
 
     content_markings = {body["id"]: tlp_of_definition(body) for body in objects
                         if body["type"] == "marking-definition"}
-    wanted = list({ref for body in objects for ref in body.get("object_marking_refs") or ()
+    wanted = list({ref for body in objects for ref in marking_refs(body)
                    if ref not in TLP_BY_MARKING_ID})
     # Most content is marked with the TLP ids alone: then there is nothing to look up.
     stored_markings = {row.stix_id: tlp_of_definition(json.loads(row.body))
@@ -436,7 +460,7 @@ def content_tlp_resolver(objects: Sequence[dict[str, Any]], viewer: Any
 
     def tlp_for(body: dict[str, Any]) -> str | None:
         found = []
-        for ref in body.get("object_marking_refs") or ():
+        for ref in marking_refs(body):
             tlp = TLP_BY_MARKING_ID.get(ref) or content_markings.get(ref) or \
                 stored_markings.get(ref)
             if tlp:
@@ -497,11 +521,17 @@ def _audience(tlp: str, owner_id: int, created_by_id: int | None, group_id: int 
                     user_organisation_ids=user_organisations)
 
 
-def _write_audiences(rows: Sequence[Any], destination: Destination, user: Any
-                     ) -> dict[str, Audience]:
-    """Address newly received objects: AMBER to the destination group, RED to the importer
-    (an AMBER object with no group stays with the owner organisation)."""
+def _write_audiences(rows: Sequence[Any], destination: Destination, user: Any, *,
+                     replacing: Sequence[int] = ()) -> dict[str, Audience]:
+    """Address received objects, new or newer versions (`replacing`: the ids of rows whose
+    audience is written again): AMBER to the destination group, RED to the importer (an
+    AMBER object with no group stays with the owner organisation)."""
     from civicshield.sharing.models import StixObject
+
+    for start in range(0, len(replacing), _CHUNK):
+        chunk = replacing[start:start + _CHUNK]
+        StixObject.audience_groups.through.objects.filter(stixobject_id__in=chunk).delete()
+        StixObject.audience_users.through.objects.filter(stixobject_id__in=chunk).delete()
 
     audiences = {}
     groups, users = [], []
@@ -658,8 +688,7 @@ def _targets(refs: set[str], content_audiences: dict[str, Audience],
     from civicshield.sharing.stix.publish import audiences_of
 
     found: dict[str, Target] = {
-        ref: (by_id[ref], content_audiences[ref] if by_id[ref].get("object_marking_refs")
-              else None)
+        ref: (by_id[ref], content_audiences[ref] if marking_refs(by_id[ref]) else None)
         for ref in refs if ref in by_id}
     rest = sorted(refs - found.keys())
     for start in range(0, len(rest), _CHUNK):
@@ -676,7 +705,7 @@ def _store_reports(stored: dict[str, Any], stored_audiences: dict[str, Audience]
                    viewer: Any, user: Any, destination: Destination) -> list[Any]:
     """Received reports (new or newer versions) as `reports.Report`, linked to what their
     references bring when it may be shown with them (`_may_join`)."""
-    from civicshield.sharing.models import StixObject, UnresolvedReference
+    from civicshield.sharing.models import ObservableIndicator, StixObject, UnresolvedReference
 
     received = [(row, by_id[stix_id]) for stix_id, row in stored.items()
                 if row.type == "report" and stix_id in by_id]
@@ -698,6 +727,7 @@ def _store_reports(stored: dict[str, Any], stored_audiences: dict[str, Audience]
     indicator_pairs: list[tuple[int, tuple[str, str]]] = []
     for row, body in received:
         audience = stored_audiences[row.stix_id]
+        held_report = held_reports.get(row.report_id) if row.report_id else None
         mapped = _mapped(body.get("object_refs") or (), targets, terms, audience)
         context = _context(body)
         start = parse_timestamp(context.get("observed_start")) or \
@@ -725,10 +755,17 @@ def _store_reports(stored: dict[str, Any], stored_audiences: dict[str, Audience]
                                   if ("information-types", c) in terms],
             technique_ids=mapped.technique_ids,
             audience_group_ids=audience.group_ids, audience_user_ids=audience.user_ids,
-            report=held_reports.get(row.report_id) if row.report_id else None,
+            report=held_report,
+            # Widened by its producer: what the report showed may not follow it to its
+            # wider readers; it keeps what the new version brings, nothing more.
+            replace_links=held_report is not None and
+            _width(row.tlp) > _width(held_report.tlp),
         )
         items.append(item)
         indicator_pairs += [(len(items) - 1, pair) for pair in mapped.flagged]
+    if replaced := [item.report.pk for item in items if item.replace_links and item.report]:
+        # Their flags go with their observables; the new version's come again below.
+        ObservableIndicator.objects.filter(report_id__in=replaced).delete()
     reports = bulk.save_reports(items)
     rows_sql.update(StixObject, "report", [
         (report.pk, row.pk) for (row, _body), report in zip(received, reports, strict=True)

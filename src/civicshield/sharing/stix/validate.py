@@ -471,6 +471,32 @@ def object_too_large(body: dict[str, Any], text: str) -> Problem | None:
     return Problem(body["id"], _too_large(body, len(text)))
 
 
+def nul_character(body: dict[str, Any], text: str) -> Problem | None:
+    """The problem of an object whose strings or property names hold a NUL character (no
+    text column holds one: PostgreSQL refuses it), naming the first place. `text` is the
+    object's JSON as stored, where a NUL is written \\u0000: only then is it looked for."""
+    if "\\u0000" not in text:
+        return None
+    pending: list[Iterable[tuple[Any, _Path]]] = [_children(body, None)]
+    while pending:
+        for value, path in pending.pop():
+            if type(value) is dict:
+                if any("\x00" in name for name in value):
+                    where = _written(path) or "the object"
+                    return Problem(body["id"], f"a property name in {where} holds a NUL "
+                                               "character (\\u0000), which text may not")
+                pending.append(_children(value, path))
+            elif type(value) is list:
+                pending.append(_children(value, path))
+            elif type(value) is str and "\x00" in value:
+                return Problem(body["id"], f"{_written(path)}: holds a NUL character "
+                                           "(\\u0000), which text may not")
+    if any("\x00" in name for name in body):
+        return Problem(body["id"], "a property name holds a NUL character (\\u0000), "
+                                   "which text may not")
+    return None  # only the six characters \\u0000, escaped: no NUL
+
+
 def _json_size(value: dict[str, Any] | list[Any]) -> tuple[int, int]:
     """(at least the length of `value`'s compact JSON, how deep its containers nest),
     counted without writing it: strings and names in full, a number, true, false or null
