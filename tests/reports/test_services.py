@@ -196,3 +196,30 @@ def test_a_victim_named_twice_in_one_report_is_one_victim_with_the_narrowest_con
 
     assert list(Victim.objects.values_list("consent", flat=True)) == ["partners"]
     assert list(second.victims.values_list("name", flat=True)) == ["Returning Officer Quill"]
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("title", "Leaflets\x00"), ("description", "Said\x00what"),
+    ("victims", [{"kind": "candidate", "name": "Pia\x00", "region": "North"}]),
+    ("observables", [{"type": "domain", "value": "a\x00.example"}]),
+])
+def test_a_nul_character_is_refused_naming_the_field_on_creation_and_change(
+        field: str, value: Any) -> None:
+    from django.utils import timezone
+
+    from civicshield.reports.models import Report
+
+    reporter = make_user(Role.ANALYST)
+    given = {"title": "Leaflets", "description": "Leaflets with the wrong date.",
+             "observed_start": timezone.now(), field: value}
+    with pytest.raises(ValidationError) as error:
+        services.create_report(actor=reporter, data=services.ReportInput(**given))
+    assert field in error.value.message_dict
+    assert not Report.objects.exists()
+
+    report = make_report(tlp=TLP.GREEN, owner=reporter.organisation, title="Unchanged")
+    with pytest.raises(ValidationError) as error:
+        services.update_report(actor=reporter, report=report, changes={field: value})
+    assert field in error.value.message_dict
+    report.refresh_from_db()
+    assert report.title == "Unchanged"

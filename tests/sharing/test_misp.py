@@ -711,9 +711,16 @@ def test_a_malformed_event_is_named(api_client_for: Any, vocabulary: None) -> No
     ('{"info": "x", "Galaxy": [{"GalaxyCluster": 1}]}', "events[0].Galaxy[0].GalaxyCluster"),
     ('{"info": "x", "Attribute": [{"type": "domain", "value": "a.example", "Tag": 5}]}',
      "events[0].Attribute[0].Tag"),
+    ('{"info": "Robocalls\\u0000", "Tag": [{"name": "tlp:amber"}]}', "events[0].info"),
+    ('{"info": "x", "Tag": [{"name": "tlp:amber"}, {"name": "label\\u0000"}]}',
+     "events[0].Tag[1].name"),
+    ('{"info": "x", "Attribute": [{"type": "target-org", "value": "Party\\u0000HQ"}]}',
+     "events[0].Attribute[0].value"),
+    ('{"info": "x", "threat_level_id": ' + "1" * 5000 + "}", "__all__"),
 ], ids=["infinite threat level", "boolean threat level", "Tag not a list", "Tag of a string",
         "EventTag of a string", "EventReport not a list", "EventReport of a string",
-        "Galaxy not a list", "GalaxyCluster not a list", "attribute Tag not a list"])
+        "Galaxy not a list", "GalaxyCluster not a list", "attribute Tag not a list",
+        "NUL in info", "NUL in a tag", "NUL in a target", "integer longer than Python reads"])
 def test_a_malformed_event_answers_400_naming_the_field(
     vocabulary: None, body: str, named: str,
 ) -> None:
@@ -1115,3 +1122,33 @@ def test_attributes_the_source_flags_to_ids_become_indicators_of_the_report(
     assert patterns == ["[domain-name:value = 'flagged.example']"]
     exported = {a.value: a.to_ids for a in _event_of(api_client_for(analyst), report).attributes}
     assert exported == {"flagged.example": True, "context.example": False}
+
+
+def test_a_head_request_for_an_event_file_is_not_noted_as_a_read(vocabulary: None) -> None:
+    partner = make_organisation()
+    owner = make_user(Role.ANALYST)
+    amber = _report(owner, tlp=TLP.AMBER, audience_organisations=[partner])
+    secret = _token(make_user(Role.ANALYST, organisation=partner))
+    reader = Client(headers={"Authorization": f"Bearer {secret}"})
+    url = f"/misp/feed/{mapping.event_uuid(amber.reference)}.json"
+
+    response = reader.head(url)
+
+    assert response.status_code == 200 and response.content == b""
+    assert not AuditEntry.objects.filter(action="report.export").exists()
+    reader.get(url)
+    assert AuditEntry.objects.filter(action="report.export").count() == 1
+
+
+def test_a_green_event_serving_a_private_victims_identity_is_noted_as_a_read(
+        vocabulary: None) -> None:
+    coordinator = make_user(Role.ANALYST, organisation=make_organisation(is_coordinator=True))
+    report = _report(make_user(Role.ANALYST), tlp=TLP.GREEN, victims=[
+        {"kind": "candidate", "name": "Pia Private", "region": "North", "consent": "private"}])
+    reader = Client(headers={"Authorization": f"Bearer {_token(coordinator)}"})
+
+    response = reader.get(f"/misp/feed/{mapping.event_uuid(report.reference)}.json")
+
+    assert "Pia Private" in response.content.decode()
+    [read] = AuditEntry.objects.filter(action="report.export", actor=coordinator)
+    assert read.details["tlp"] == TLP.AMBER_STRICT

@@ -76,6 +76,28 @@ class ReportInput:
     extra_errors: dict[str, list[str]] = field(default_factory=dict)
 
 
+# The inputs that become text: none may hold a NUL character.
+_TEXT_INPUTS = ("title", "description", "override_reason", "victims", "observables")
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def _refuse_nul_characters(errors: FieldErrors, given: Mapping[str, Any]) -> None:
+    """Name each input holding a NUL character: no text column holds one (PostgreSQL
+    refuses it) and no form lets one through, but an API or an import could send it."""
+    for name, value in given.items():
+        if _holds_nul(value):
+            errors.add(name, _("This holds a NUL character, which text may not."))
+
+
 def new_reference() -> str:
     return "CS-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
 
@@ -282,6 +304,7 @@ def create_report(*, actor: Any, data: ReportInput, organisation: Any = None) ->
             errors.add(name, message)
     if owner is None:
         errors.add("organisation", _("A report belongs to an organisation."))
+    _refuse_nul_characters(errors, {name: getattr(data, name) for name in _TEXT_INPUTS})
     if not data.title.strip():
         errors.add("title", _("Give the report a title."))
     if not data.description.strip():
@@ -575,6 +598,8 @@ def update_report(*, actor: Any, report: Report, changes: Mapping[str, Any]) -> 
                "victims", "override_reason"}
     for name in sorted(set(changes) - allowed):
         errors.add(name, _("This field cannot be changed here."))
+    _refuse_nul_characters(errors, {name: changes[name] for name in _TEXT_INPUTS
+                                    if name in changes})
     merged = ReportInput(
         title=changes.get("title", report.title),
         description=changes.get("description", report.description),

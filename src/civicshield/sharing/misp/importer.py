@@ -117,6 +117,8 @@ def parse_payload(raw: bytes | str | Any) -> list[Any]:
         except json.JSONDecodeError as error:
             raise InvalidEvents({"__all__": [
                 f"not JSON: {error.msg} at line {error.lineno}, column {error.colno}"]}) from None
+        except ValueError as error:  # e.g. an integer longer than Python reads (4,300 digits)
+            raise InvalidEvents({"__all__": [f"not JSON as read here: {error}"]}) from None
     if isinstance(raw, dict) and isinstance(raw.get("response"), list):
         items = raw["response"]
     elif isinstance(raw, list):
@@ -129,8 +131,32 @@ def parse_payload(raw: bytes | str | Any) -> list[Any]:
             "{\"response\": [...]}"]})
     if not items:
         raise InvalidEvents({"__all__": ["no events"]})
-    return [item["Event"] if isinstance(item, dict) and "Event" in item else item
-            for item in items]
+    events = [item["Event"] if isinstance(item, dict) and "Event" in item else item
+              for item in items]
+    nul = {f"events[{index}]{path}": ["holds a NUL character, which text may not"]
+           for index, event in enumerate(events) if (path := _nul_path(event)) is not None}
+    if nul:
+        raise InvalidEvents(nul)
+    return events
+
+
+def _nul_path(value: Any) -> str | None:
+    """Where `value` first holds a NUL character (".info", ".Tag[1].name"), or None. No text
+    column holds one (PostgreSQL refuses it): refused whole, named, before anything else."""
+    pending: list[tuple[Any, str]] = [(value, "")]
+    while pending:  # a loop: a payload may nest deeper than recursion allows
+        item, path = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return path
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if "\x00" in str(key):
+                    return path or "."
+                pending.append((child, f"{path}.{key}"))
+        elif isinstance(item, list):
+            pending.extend((child, f"{path}[{index}]") for index, child in enumerate(item))
+    return None
 
 
 # --- One event -------------------------------------------------------------------------

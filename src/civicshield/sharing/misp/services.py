@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from civicshield.core import access, audit
+from civicshield.core.markings import TLP, width
 from civicshield.sharing.misp.feed import FeedEvent
 
 
@@ -28,7 +29,16 @@ def record_event_read(*, actor: Any, event: FeedEvent) -> None:
     AMBER+STRICT or RED event, which the report's owner finds among its readers
     (`access.readers_of`); a CLEAR or GREEN event is not noted, as its page is not."""
     access.record_read(actor, event.record, action="export",
-                       details={"format": "misp", "event": event.uuid, "tlp": event.tlp})
+                       details={"format": "misp", "event": event.uuid, "tlp": _served(event)})
+
+
+def _served(event: FeedEvent) -> str:
+    """The narrowest marking of what the event serves: its own, or an attribute's own tag
+    (a victim whose consent caps their identity below the event's marking)."""
+    tags = [tag.get("name", "") for attribute in event.event["Event"].get("Attribute", ())
+            for tag in attribute.get("Tag", ())]
+    marked = [name.removeprefix("tlp:") for name in tags if name.startswith("tlp:")]
+    return min([event.tlp, *(tlp for tlp in marked if tlp in TLP.values)], key=width)
 
 
 def record_feed_written(*, actor: Any, directory: str, viewer_label: str,

@@ -94,5 +94,6 @@ def event(request: HttpRequest, event_uuid: str) -> HttpResponse:
             item = feed.event_for(client, str(event_uuid))
         except NotFound:
             return _not_found()
-        services.record_event_read(actor=client, event=item)
+        if request.method == "GET":  # a HEAD serves nothing: nothing to note
+            services.record_event_read(actor=client, event=item)
     return _json(item.event)
