@@ -512,6 +512,34 @@ def test_a_page_of_last_versions_costs_the_same_queries_however_many_records_sha
     assert queries_for_a_page_after(8) == queries_for_a_page_after(2)
 
 
+def test_a_small_page_reads_past_dropped_versions_in_doubling_batches_not_one_at_a_time(
+        ) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_a_page_of_one(reports: int) -> int:
+        # `reports` records, each publishing a later version of one identity: under `last`
+        # every record's latest is read and all but the newest are dropped.
+        owner, recipient = make_organisation(name="Owner"), make_organisation()
+        for number in range(reports):
+            time.sleep(0.002)
+            owner.name = f"Owner {number}"
+            owner.save()
+            make_report(tlp=TLP.AMBER, owner=owner, organisations=[recipient])
+            sync_reports()
+        reader, key = _client(make_user(organisation=recipient)), f"org:{recipient.pk}"
+        reader.get(_objects(key))  # published before counting
+        with CaptureQueriesContext(connection) as queries:
+            page = reader.get(_objects(key), {"match[type]": "identity", "limit": "1"}).json()
+        assert [body["name"] for body in page["objects"]] == [f"Owner {reports - 1}"]
+        return len(queries)
+
+    few, many = queries_for_a_page_of_one(2), queries_for_a_page_of_one(48)
+    # One batch after another of twice the size: log2(48 / 2) < 5 more batches of three
+    # queries, where reading one row at a time cost three queries per record.
+    assert many - few <= 15
+
+
 def _hidden_twin() -> tuple[Any, Client, str]:
     """An AMBER+STRICT report naming twin.example, then an AMBER one, to a recipient; a
     client in the recipient's sub-organisation (which sees the AMBER one only) and the key

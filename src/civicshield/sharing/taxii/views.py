@@ -391,13 +391,21 @@ def _page(request: HttpRequest, queryset: QuerySet[Any], fields: tuple[str, ...]
             raise BadFilter("next is not a token this server gave") from None
     ordered = queryset.order_by("date_added", "pk")
     page: list[tuple[Any, ...]] = []
+    size = 0
     while True:
         wanted = limit - len(page)
+        # Each read after the first takes twice as many rows: the rows `keep` drops cost a
+        # number of queries that grows with their logarithm, not with their number.
+        size = max(wanted, size * 2)
         scanned = list((ordered.filter(date_added__gt=after) if after else ordered)
-                       .values_list("pk", "date_added", *fields)[:wanted + 1])
-        batch = scanned[:wanted]
-        page += keep(batch)
-        if len(scanned) <= wanted:
+                       .values_list("pk", "date_added", *fields)[:size + 1])
+        batch = scanned[:size]
+        kept = keep(batch)
+        if len(kept) > wanted:  # more than the page holds: it ends at its last row
+            page += kept[:wanted]
+            return page, _token(page[-1][1])
+        page += kept
+        if len(scanned) <= size:
             return page, None
         after = batch[-1][1]
         if len(page) >= limit:
