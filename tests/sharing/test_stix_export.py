@@ -80,30 +80,24 @@ def test_an_exported_email_address_of_our_extension_is_imported_back_as_an_email
         [("email", "o'brien@example.org")]
 
 
-def test_a_url_with_a_literal_percent_sign_is_stored_encoded_and_the_bundle_stays_valid() -> None:
+def test_a_url_with_a_literal_percent_sign_is_exported_encoded_and_the_bundle_stays_valid(
+        ) -> None:
     analyst = make_user(Role.ANALYST)
-    _report_with(analyst, ("url", "https://vote-prize.example/win-100%"))
+    report = _report_with(analyst, ("url", "https://vote-prize.example/win-100%"))
+    from civicshield.sharing.stix.services import mark_indicator
+
+    mark_indicator(actor=analyst, report=report, observable=report.observables.get())
 
     document = export_bundle(actor=analyst)
 
     assert_valid_without_warnings(document)
     assert [body["value"] for body in _of_type(document["objects"], "url")] == \
         ["https://vote-prize.example/win-100%25"]
-    assert normalise("url", "https://vote-prize.example/win-100%25") == \
-        normalise("url", "https://vote-prize.example/win-100%")
-
-
-def test_a_url_stored_with_a_literal_percent_sign_before_is_exported_encoded() -> None:
-    analyst = make_user(Role.ANALYST)
-    report = _report_with(analyst, ("url", "https://vote-prize.example/win"))
-    # As intake stored such values before it encoded them.
-    report.observables.update(value="https://vote-prize.example/win-100%")
-
-    document = export_bundle(actor=analyst)
-
-    assert_valid_without_warnings(document)
-    assert [body["value"] for body in _of_type(document["objects"], "url")] == \
-        ["https://vote-prize.example/win-100%25"]
+    [indicator] = _of_type(document["objects"], "indicator")
+    assert indicator["pattern"] == "[url:value = 'https://vote-prize.example/win-100%25']"
+    # Stored as intake always gave it: the same value later is the same observable.
+    assert report.observables.get().value == normalise(
+        "url", "https://vote-prize.example/win-100%")
 
 
 def test_every_marking_a_bundle_names_is_defined_in_it_even_with_no_clear_record() -> None:
@@ -159,8 +153,8 @@ def test_received_exercise_content_stays_an_exercise_never_published_or_exported
     assert Report.objects.get().source == Source.EXERCISE
     assert _of_type(export_bundle(actor=analyst)["objects"], "report") == []
     assert not TaxiiEntry.objects.filter(stix_id=document["objects"][1]["id"]).exists()
-    # The producer's identity is not exercise content: it is published as usual.
-    assert TaxiiEntry.objects.filter(stix_id=document["objects"][0]["id"]).exists()
+    # What only the exercise report refers to is part of the exercise: withheld too.
+    assert not TaxiiEntry.objects.filter(stix_id=document["objects"][0]["id"]).exists()
 
 
 @pytest.mark.parametrize("query", [{"since": "0001-01-01T00:00:00+01:00"},

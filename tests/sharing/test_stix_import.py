@@ -182,7 +182,7 @@ def test_an_object_with_a_granular_red_marking_is_red_as_a_whole() -> None:
     assert access.visible_to(importer, held).exists()
 
 
-def test_a_newer_version_marked_red_goes_to_its_importer_alone() -> None:
+def test_a_colleagues_newer_version_marked_red_is_refused_and_changes_nothing() -> None:
     organisation = make_organisation()
     first, second = (make_user(Role.ANALYST, organisation=organisation) for _ in range(2))
     stix_id = f"campaign--{uuid.uuid4()}"
@@ -190,15 +190,73 @@ def test_a_newer_version_marked_red_goes_to_its_importer_alone() -> None:
     import_stix(actor=first, document=_bundle(
         version("2024-03-01T10:00:00.000Z", GREEN, "v1")), source="api")
 
-    import_stix(actor=second, document=_bundle(
-        version("2024-03-02T10:00:00.000Z", RED, "v2 names a source")), source="api")
+    from civicshield.sharing.stix.validate import InvalidStix
 
+    with pytest.raises(InvalidStix) as raised:
+        import_stix(actor=second, document=_bundle(
+            version("2024-03-02T10:00:00.000Z", RED, "v2 names a source")), source="api")
+
+    assert [problem.object_id for problem in raised.value.problems] == [stix_id]
+    assert "only the person holding a RED object" in raised.value.problems[0].message
+    held = StixObject.objects.get(stix_id=stix_id)
+    assert (held.tlp, json.loads(held.body)["name"]) == ("green", "v1")
+
+
+def test_a_colleagues_newer_version_of_a_red_object_they_may_not_see_is_skipped_unseen(
+        ) -> None:
+    from civicshield.reports.models import Report
+
+    organisation = make_organisation()
+    first, second = (make_user(Role.ANALYST, organisation=organisation) for _ in range(2))
+    secret, public = _domain("informant-home.example", RED), _domain("fake-polls.example", GREEN)
+    import_stix(actor=first, document=_bundle(secret, _report(
+        "2024-03-01T10:00:00.000Z", "v1", [secret["id"]], RED)), source="api")
+
+    status = import_stix(actor=second, document=_bundle(public, _report(
+        "2024-03-02T10:00:00.000Z", "v2", [public["id"]], RED)), source="api")
+
+    assert status.success_count == 2  # as for an equal version: nothing tells it exists
+    report = Report.objects.get()
+    assert report.title == "v1" and access.visible_to(first, Report.objects.all()).exists()
+    assert not access.visible_to(second, Report.objects.all()).exists()
+    assert list(report.observables.values_list("value", flat=True)) == \
+        ["informant-home.example"]
+
+
+def test_a_red_object_its_holder_narrows_or_widens_goes_where_its_new_marking_says() -> None:
+    organisation = make_organisation()
+    holder, colleague = (make_user(Role.ANALYST, organisation=organisation) for _ in range(2))
+    stix_id = f"campaign--{uuid.uuid4()}"
+    version = _versions_of(stix_id)
+    import_stix(actor=holder, document=_bundle(
+        version("2024-03-01T10:00:00.000Z", GREEN, "v1")), source="api")
+
+    import_stix(actor=holder, document=_bundle(
+        version("2024-03-02T10:00:00.000Z", RED, "v2 names a source")), source="api")
     held = StixObject.objects.filter(stix_id=stix_id)
-    assert held.get().tlp == "red"
-    assert not access.visible_to(first, held).exists()
-    assert access.visible_to(second, held).exists()
-    assert _names_served_to(first, stix_id) == []
-    assert "v2 names a source" in _names_served_to(second, stix_id)
+    assert held.get().tlp == "red" and not access.visible_to(colleague, held).exists()
+
+    import_stix(actor=holder, document=_bundle(
+        version("2024-03-03T10:00:00.000Z", GREEN, "v3 sanitised")), source="api")
+    assert held.get().tlp == "green" and access.visible_to(colleague, held).exists()
+    # The RED version in between is never served to the colleague.
+    served = _names_served_to(colleague, stix_id)
+    assert "v3 sanitised" in served and "v2 names a source" not in served
+
+
+def test_an_older_version_a_colleague_sends_marked_red_is_kept_but_served_to_no_one_else(
+        ) -> None:
+    organisation = make_organisation()
+    holder, colleague = (make_user(Role.ANALYST, organisation=organisation) for _ in range(2))
+    stix_id = f"campaign--{uuid.uuid4()}"
+    version = _versions_of(stix_id)
+    import_stix(actor=holder, document=_bundle(
+        version("2024-03-05T10:00:00.000Z", AMBER, "Current")), source="api")
+
+    import_stix(actor=colleague, document=_bundle(
+        version("2024-03-01T10:00:00.000Z", RED, "Draft for the colleague")), source="api")
+
+    assert _names_served_to(holder, stix_id) == ["Current"]
 
 
 REPORT_ID = "report--6a1f1e2c-3b0e-4a55-9c2d-1f6b2c9d7e01"
@@ -268,3 +326,79 @@ def test_a_nul_character_in_a_string_is_refused_naming_the_object_and_property(
     assert problem.object_id == REPORT_ID and where in problem.message
     assert "NUL" in problem.message
     assert not StixObject.objects.exists()
+
+
+def _exercise(report: dict[str, Any]) -> dict[str, Any]:
+    from civicshield.sharing.stix.export import EXTENSION_ID
+
+    return {**report, "extensions": {EXTENSION_ID: {
+        "extension_type": "property-extension", "source": "exercise"}}}
+
+
+def _published(*stix_ids: str) -> bool:
+    from civicshield.sharing.models import TaxiiEntry
+
+    return TaxiiEntry.objects.filter(stix_id__in=stix_ids).exists()
+
+
+def test_what_only_an_exercise_report_refers_to_is_exercise_data_too() -> None:
+    importer = make_user(Role.ANALYST, organisation=make_organisation())
+    made_up, real = _domain("inject-c2.example", GREEN), _domain("fake-polls.example", GREEN)
+    exercise = _exercise(_report("2024-03-01T10:00:00.000Z", "Exercise inject 3",
+                                 [made_up["id"], real["id"]], GREEN))
+    other = {**_report("2024-03-01T10:00:00.000Z", "Real report", [real["id"]], GREEN),
+             "id": f"report--{uuid.uuid4()}"}
+
+    import_stix(actor=importer, document=_bundle(made_up, real, exercise, other), source="api")
+
+    assert not _published(REPORT_ID, made_up["id"])
+    assert _published(other["id"], real["id"])  # a real report refers to it as well
+
+
+def test_an_older_version_of_an_exercise_report_is_not_served_either() -> None:
+    importer = make_user(Role.ANALYST, organisation=make_organisation())
+    public = _domain("fake-polls.example", GREEN)
+    import_stix(actor=importer, document=_bundle(public, _exercise(_report(
+        "2024-03-05T10:00:00.000Z", "Exercise", [public["id"]], GREEN))), source="api")
+
+    import_stix(actor=importer, document=_bundle(public, _report(
+        "2024-03-01T10:00:00.000Z", "Draft", [public["id"]], GREEN)), source="api")
+
+    assert not _published(REPORT_ID)
+
+
+def test_a_widening_version_keeps_the_indicator_flags_of_what_it_still_brings() -> None:
+    from civicshield.reports.models import Report
+    from civicshield.sharing.models import ObservableIndicator
+    from civicshield.sharing.stix.services import mark_indicator
+
+    organisation = make_organisation()
+    analyst = make_user(Role.ANALYST, organisation=organisation)
+    contributor = make_user(Role.CONTRIBUTOR, organisation=organisation)
+    kept, dropped = _domain("fake-polls.example", GREEN), _domain("secret-c2.example", AMBER)
+    import_stix(actor=analyst, document=_bundle(kept, dropped, _report(
+        "2024-03-01T10:00:00.000Z", "v1", [kept["id"], dropped["id"]], AMBER)), source="api")
+    report = Report.objects.get()
+    for observable in report.observables.all():
+        mark_indicator(actor=analyst, report=report, observable=observable)
+
+    import_stix(actor=contributor, document=_bundle(kept, _report(
+        "2024-03-05T10:00:00.000Z", "v2", [kept["id"]], GREEN)), source="api")
+
+    assert list(ObservableIndicator.objects.filter(report=report).values_list(
+        "observable__value", flat=True)) == ["fake-polls.example"]
+
+
+def test_a_nul_character_in_a_property_name_is_named_without_writing_it() -> None:
+    from civicshield.sharing.stix.validate import InvalidStix
+
+    importer = make_user(Role.ANALYST, organisation=make_organisation())
+    public = _domain("fake-polls.example", GREEN)
+    body = {**_report("2024-03-01T10:00:00.000Z", "Leaflets", [public["id"]], GREEN),
+            "x_n\u0000ote": "before\u0000after"}
+
+    with pytest.raises(InvalidStix) as raised:
+        import_stix(actor=importer, document=_bundle(public, body), source="api")
+
+    [problem] = raised.value.problems
+    assert "\x00" not in problem.message and "x_n\\u0000ote" in problem.message

@@ -251,13 +251,9 @@ def _checked_tld(type: str, value: str, ascii_name: str, *, need_tld: bool) -> s
     return ascii_name
 
 
-STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-
-
 def _percent_encoding(component: str, safe: str) -> str:
-    """RFC 3986 §6.2.2: encode what must be, uppercase %xx, decode unreserved characters.
-    A "%" that starts no %xx ("win-100%") is a literal percent sign: encoded as %25."""
-    encoded = STRAY_PERCENT.sub("%25", quote(component, safe=safe + "%"))
+    """RFC 3986 §6.2.2: encode what must be, uppercase %xx, decode unreserved characters."""
+    encoded = quote(component, safe=safe + "%")
 
     def tidy(match: re.Match[str]) -> str:
         character = chr(int(match.group(1), 16))

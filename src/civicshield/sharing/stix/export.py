@@ -22,7 +22,6 @@ from civicshield.core.access import Viewer
 from civicshield.core.markings import TLP, width
 from civicshield.reports.choices import Confidence, Consent, ObservableType, Source, VictimKind
 from civicshield.reports.models import Observable, Report, Victim
-from civicshield.reports.observables import STRAY_PERCENT
 from civicshield.reports.redaction import view_of
 from civicshield.sharing.stix.ids import sco_id, sdo_id, shared_id
 from civicshield.sharing.stix.markings import (
@@ -136,9 +135,14 @@ def _pattern_literal(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+# A "%" that starts no %xx ("win-100%"): a literal percent sign, which a URI writes %25.
+STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
 def _exported_value(observable: Observable) -> str:
-    """The observable's value as exported: a URL stored before intake encoded a "%" that
-    starts no %xx gets it encoded now (not an RFC 3986 URI otherwise)."""
+    """The observable's value as exported: a URL's literal "%" is encoded (not an RFC 3986
+    URI otherwise). Only here: stored values keep the form intake gave them, so a value
+    seen before and after matches as one observable."""
     if observable.type == ObservableType.URL:
         return STRAY_PERCENT.sub("%25", observable.value)
     return observable.value

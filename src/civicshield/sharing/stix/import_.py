@@ -214,12 +214,17 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
         older: list[tuple[dict[str, Any], str, str]] = []  # kept and published, not current
         copies: list[tuple[dict[str, Any], str]] = []  # SCOs held already: shared again
         skipped = 0
+        user_pk = user.pk if user is not None else None
+        changing = _readers_changing(objects, versions, existing, newest, owner, user,
+                                     destination, tlp_for)
+        if moved := [stix_id for stix_id, visible in changing.items() if visible]:
+            raise InvalidStix([Problem(stix_id, _READERS_REFUSED) for stix_id in moved])
         for body, text, version in zip(objects, texts, versions, strict=True):
             stix_id = body["id"]
             current = existing.get(stix_id)
             if body["id"] in TLP_BY_MARKING_ID or (stix_id, version) in seen_versions or (
                     current is not None and current.owner_organisation_id != owner.pk) or \
-                    stix_id in ours:
+                    stix_id in ours or stix_id in changing:
                 # Only an object's holder adds to its history (STIX 2.1 §3.6); an SCO is a
                 # value, which the sender shares again with its own audience below.
                 skipped += 1
@@ -240,8 +245,6 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
                     created_by_id=user.pk if user is not None else None)
             else:
                 current.body, current.modified, current.tlp = text, version, tlp
-                # The version's importer is its creator (RED goes to them), as for new rows.
-                current.created_by_id = user.pk if user is not None else None
                 current.received_in = status
                 current.updated_at = timezone.now()
                 updated[stix_id] = current
@@ -262,8 +265,8 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
             created[stix_id].pk = pk
         rows = list(created.values())
         StixObject.objects.bulk_update(list(updated.values()),
-                                       ["body", "modified", "tlp", "created_by", "received_in",
-                                        "updated_at"], batch_size=_CHUNK)
+                                       ["body", "modified", "tlp", "received_in", "updated_at"],
+                                       batch_size=_CHUNK)
         audiences = _write_audiences([*rows, *updated.values()], destination, user,
                                      replacing=[row.pk for row in updated.values()])
         stored = {row.stix_id: row for row in [*rows, *updated.values()]}
@@ -279,25 +282,28 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
                             for stix_id, row in stored.items()}
         # What each object of the content is shared with, as the content marks it — also
         # for those not stored now (an SCO another organisation named first: same id).
-        user_pk = user.pk if user is not None else None
-        content_audiences = {body["id"]: stored_audiences.get(body["id"]) or _audience(
+        content_audiences = {stix_id: stored_audiences.get(stix_id) or _audience(
             tlp_for(body), owner.pk, user_pk, destination.group_id, user_pk,
-            getattr(user, "organisation_id", None)) for body in objects}
+            getattr(user, "organisation_id", None)) for stix_id, body in by_id.items()}
         reports = _store_reports(stored, stored_audiences, content_audiences, by_id, viewer,
                                  user, destination)
         completed = _resolve_waiting(content_audiences, by_id, owner, viewer, user)
         if progress:
             progress("reports", len(objects))
         entries = []
+        exercise = _exercise_content(by_id, existing, stored, created)
         for stix_id, row in stored.items():
-            if _is_exercise(by_id.get(stix_id)):
+            if stix_id in exercise:
                 continue  # exercise content is never published (nor exported, nor pushed)
             audience = stored_audiences[stix_id]
             entries += [Entry(key=key, audience=audience, stix_id=stix_id, stix_type=row.type,
                               version=row.modified, body=row.body, source_object_id=row.pk)
                         for key in audience.collection_keys()]
-        entries += _older_entries([item for item in older if not _is_exercise(item[0])],
-                                  stored, stored_audiences, existing, tlp_for)
+        entries += _older_entries(
+            [item for item in older if item[0]["id"] not in exercise], stored, stored_audiences,
+            existing, lambda body: _audience(tlp_for(body), owner.pk, user_pk,
+                                             destination.group_id, user_pk,
+                                             getattr(user, "organisation_id", None)))
         entries += _copy_entries(copies, content_audiences, existing)
         # Objects updated now may place nothing where they did (RED to people of no
         # organisation): their entries must go all the same. New ones have none yet.
@@ -319,13 +325,77 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
 
 
 
+_READERS_REFUSED = ("this version would hand the object to other readers than those it has "
+                    "(a colleague's RED version, another sharing group): only the person "
+                    "holding a RED object sends its versions, and an object moves to other "
+                    "readers only by widening")
+
+
+def _readers_changing(objects: Sequence[dict[str, Any]], versions: Sequence[str],
+                      existing: dict[str, Any], newest: dict[str, str], owner: Any, user: Any,
+                      destination: Destination, tlp_for: Callable[[dict[str, Any]], str]
+                      ) -> dict[str, bool]:
+    """The held objects whose newer version here would move them to other readers than by
+    widening or narrowing them — RED from or to another person, AMBER to another group —
+    each with whether the importer may see it (then the import is refused, naming it; else
+    the version is skipped, as an equal one is, so that nothing tells it the object exists).
+    Versions, observables and entries all follow the readers an object has: handing it to
+    others would hand them its history too."""
+    from civicshield.sharing.models import StixObject
+    from civicshield.sharing.stix.publish import audiences_of
+
+    user_pk = user.pk if user is not None else None
+    newer = {body["id"]: body for body, version in zip(objects, versions, strict=True)
+             if body["id"] in existing and version == newest[body["id"]]
+             and existing[body["id"]].owner_organisation_id == owner.pk
+             and version > existing[body["id"]].modified}
+    if not newer:
+        return {}
+    held = audiences_of(StixObject, [existing[stix_id] for stix_id in newer])
+    moving = []
+    for stix_id, body in newer.items():
+        row = existing[stix_id]
+        before = held[row.pk]
+        after = _audience(tlp_for(body), owner.pk, row.created_by_id, destination.group_id,
+                          user_pk, getattr(user, "organisation_id", None))
+        if TLP.RED in (before.tlp, after.tlp) and row.created_by_id != user_pk:
+            moving.append(row)  # RED is one person's: only they add to its history
+        elif not (_within(before, after) or _within(after, before)):
+            moving.append(row)
+    if not moving:
+        return {}
+    viewer = user if user is not None else _operator_viewer(owner)
+    visible = set(access.visible_to(viewer, StixObject.objects.filter(
+        pk__in=[row.pk for row in moving])).values_list("pk", flat=True))
+    return {row.stix_id: row.pk in visible for row in moving}
+
+
+def _within(inner: Audience, outer: Audience) -> bool:
+    """Whether everyone `inner` shares with is among those `outer` shares with (for the
+    markings an import gives: RED to named people, AMBER to organisations and groups)."""
+    if _readers(inner) == _readers(outer):
+        return True
+    if outer.tlp in (TLP.CLEAR, TLP.GREEN):
+        return _width(inner.tlp) <= _width(outer.tlp)
+    if inner.tlp in (TLP.CLEAR, TLP.GREEN) or inner.owner_id != outer.owner_id:
+        return False
+    if inner.tlp == TLP.RED:
+        named = set(inner.user_organisation_ids)
+        return outer.tlp != TLP.RED and named <= {outer.owner_id, *outer.organisation_ids}
+    if outer.tlp == TLP.RED or (inner.tlp == TLP.AMBER and outer.tlp == TLP.AMBER_STRICT):
+        return False
+    return set(inner.organisation_ids) <= set(outer.organisation_ids) and \
+        set(inner.group_ids) <= set(outer.group_ids)
+
+
 def _older_entries(older: Sequence[tuple[dict[str, Any], str, str]], stored: dict[str, Any],
                    stored_audiences: dict[str, Audience], existing: dict[str, Any],
-                   tlp_for: Callable[[dict[str, Any]], str]) -> list[Entry]:
+                   addressed: Callable[[dict[str, Any]], Audience]) -> list[Entry]:
     """Entries for versions older than an object's current one: served as its versions
-    (TAXII `versions`, `match[version]`), with the object's present audience — never one
-    marked narrower than that audience, which is kept (`StixObjectVersion`) and not served:
-    a producer's RED draft must not reach the readers of its GREEN sanitised version."""
+    (TAXII `versions`, `match[version]`), with the object's present audience — unless the
+    version was addressed (`addressed`: as this import addresses it) to fewer or other
+    readers than those; then it is kept (`StixObjectVersion`) and not served: a producer's
+    RED draft must not reach the readers of its GREEN sanitised version."""
     from civicshield.sharing.models import StixObject
     from civicshield.sharing.stix.publish import audiences_of
 
@@ -337,7 +407,7 @@ def _older_entries(older: Sequence[tuple[dict[str, Any], str, str]], stored: dic
         stix_id = body["id"]
         row = stored.get(stix_id) or held_only[stix_id]
         audience = stored_audiences.get(stix_id) or held_audiences[row.pk]
-        if _width(tlp_for(body)) < _width(audience.tlp):
+        if not _within(audience, addressed(body)):
             continue
         entries += [Entry(key=key, audience=audience, stix_id=stix_id, stix_type=body["type"],
                           version=version, body=text, source_object_id=row.pk)
@@ -564,6 +634,25 @@ def _context(body: dict[str, Any]) -> dict[str, Any]:
     return context if isinstance(context, dict) else {}
 
 
+def _exercise_content(by_id: dict[str, dict[str, Any]], existing: dict[str, Any],
+                      stored: dict[str, Any], created: dict[str, Any]) -> set[str]:
+    """The ids of the content that are exercise data: reports whose current version says so
+    (the one stored now, or the one held when an older one arrives), and the objects
+    received for the first time that only such reports refer to (an inject's made-up
+    indicators)."""
+    def current(stix_id: str) -> dict[str, Any]:
+        if stix_id in stored or stix_id not in existing:
+            return by_id[stix_id]
+        return dict(json.loads(existing[stix_id].body))
+
+    exercise = {stix_id for stix_id, body in by_id.items()
+                if body.get("type") == "report" and _is_exercise(current(stix_id))}
+    referred = {ref for stix_id in exercise for ref in by_id[stix_id].get("object_refs") or ()}
+    real = {ref for stix_id, body in by_id.items() if body.get("type") == "report"
+            and stix_id not in exercise for ref in body.get("object_refs") or ()}
+    return exercise | ((referred - real) & created.keys())
+
+
 def _is_exercise(body: dict[str, Any] | None) -> bool:
     """A report its producer marks as exercise content (our extension's `source`): it stays
     exercise data here, never published to a collection, exported or pushed (DESIGN.md)."""
@@ -763,10 +852,16 @@ def _store_reports(stored: dict[str, Any], stored_audiences: dict[str, Audience]
         )
         items.append(item)
         indicator_pairs += [(len(items) - 1, pair) for pair in mapped.flagged]
-    if replaced := [item.report.pk for item in items if item.replace_links and item.report]:
-        # Their flags go with their observables; the new version's come again below.
-        ObservableIndicator.objects.filter(report_id__in=replaced).delete()
+    replaced = [item.report.pk for item in items if item.replace_links and item.report]
     reports = bulk.save_reports(items)
+    if replaced:
+        # Flags go with the observables the new version no longer brings, and only those.
+        linked = set(Report.observables.through.objects.filter(
+            report_id__in=replaced).values_list("report_id", "observable_id"))
+        ObservableIndicator.objects.filter(pk__in=[
+            pk for pk, report_id, observable_id in ObservableIndicator.objects.filter(
+                report_id__in=replaced).values_list("pk", "report", "observable")
+            if (report_id, observable_id) not in linked]).delete()
     rows_sql.update(StixObject, "report", [
         (report.pk, row.pk) for (row, _body), report in zip(received, reports, strict=True)
         if row.report_id != report.pk])

@@ -577,6 +577,7 @@ def _too_deep(body: dict[str, Any]) -> str:
 
 def _shown(name: str) -> str:
     """A property name fit for a message (it may itself be the abuse)."""
+    name = name.replace("\x00", "\\u0000")  # never a NUL in a message: it is stored
     return name if len(name) <= 100 else f"{name[:100]}…"
 
 
