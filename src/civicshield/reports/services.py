@@ -179,6 +179,8 @@ def _victims(errors: FieldErrors, given: Sequence[Mapping[str, Any]], *,
     victims: list[Victim] = []
     seen: dict[tuple[Any, ...], Victim] = {}
     for position, item in enumerate(given):
+        if _holds_nul(item):
+            continue  # named as the field's error: never looked up (PostgreSQL refuses it)
         consent = item.get("consent") or Consent.PRIVATE
         if consent not in Consent.values:
             errors.add(f"victims[{position}].consent", _("Choose private, partners or public."))
