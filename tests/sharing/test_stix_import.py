@@ -17,10 +17,11 @@ from django.core.management.base import CommandError
 
 from civicshield.core import access
 from civicshield.core.choices import Role
-from civicshield.sharing.models import StixObject
-from civicshield.sharing.stix.import_ import import_stix
+from civicshield.sharing.models import StixObject, TaxiiEntry
+from civicshield.sharing.stix.import_ import Destination, import_stix
 from civicshield.sharing.stix.services import export_bundle
 from tests.factories import make_organisation, make_user
+from tests.report_factories import make_group
 from tests.sharing.test_stix import assert_valid_without_warnings
 
 TLP_2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
@@ -137,8 +138,6 @@ def _versions_of(stix_id: str) -> Any:
 
 
 def _names_served_to(reader: Any, stix_id: str) -> list[str]:
-    from civicshield.sharing.models import TaxiiEntry
-
     return sorted(json.loads(body)["name"] for body in access.visible_to(
         reader, TaxiiEntry.objects.filter(stix_id=stix_id)).values_list("body", flat=True))
 
@@ -336,8 +335,6 @@ def _exercise(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def _published(*stix_ids: str) -> bool:
-    from civicshield.sharing.models import TaxiiEntry
-
     return TaxiiEntry.objects.filter(stix_id__in=stix_ids).exists()
 
 
@@ -402,3 +399,94 @@ def test_a_nul_character_in_a_property_name_is_named_without_writing_it() -> Non
 
     [problem] = raised.value.problems
     assert "\x00" not in problem.message and "x_n\\u0000ote" in problem.message
+
+
+AMBER_STRICT = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
+
+
+def test_amber_strict_for_a_group_narrowed_to_amber_for_the_owner_alone_is_accepted() -> None:
+    """AMBER addressed to no one but the owner is read by fewer than AMBER+STRICT to a
+    group of the owner: a narrowing, which the rule allows."""
+    organisation = make_organisation()
+    analyst = make_user(Role.ANALYST, organisation=organisation)
+    group = make_group(organisation, make_organisation())
+    stix_id = f"campaign--{uuid.uuid4()}"
+    version = _versions_of(stix_id)
+    import_stix(actor=analyst, document=_bundle(
+        version("2024-03-01T10:00:00.000Z", AMBER_STRICT, "v1")), source="taxii",
+        destination=Destination(group_id=group.pk))
+
+    import_stix(actor=analyst, document=_bundle(
+        version("2024-03-02T10:00:00.000Z", AMBER, "v2 for us alone")), source="api")
+
+    assert StixObject.objects.get(stix_id=stix_id).tlp == "amber"
+
+
+def test_amber_for_the_owner_alone_widened_to_amber_strict_for_a_group_is_accepted() -> None:
+    organisation = make_organisation()
+    analyst = make_user(Role.ANALYST, organisation=organisation)
+    group = make_group(organisation, make_organisation())
+    stix_id = f"campaign--{uuid.uuid4()}"
+    version = _versions_of(stix_id)
+    import_stix(actor=analyst, document=_bundle(
+        version("2024-03-01T10:00:00.000Z", AMBER, "v1 for us alone")), source="api")
+
+    import_stix(actor=analyst, document=_bundle(
+        version("2024-03-02T10:00:00.000Z", AMBER_STRICT, "v2 for the group")),
+        source="taxii", destination=Destination(group_id=group.pk))
+
+    assert StixObject.objects.get(stix_id=stix_id).tlp == "amber+strict"
+
+
+def test_a_value_an_exercise_used_first_is_published_when_a_real_report_brings_it() -> None:
+    """A real domain used in an inject stays withheld for ever: later real reports that
+    bring it (an SCO, held already) publish nothing of it, so their readers and peers get
+    reports whose observable is missing from the collections."""
+    importer = make_user(Role.ANALYST, organisation=make_organisation())
+    domain = _domain("fake-polls.example", GREEN)
+    import_stix(actor=importer, document=_bundle(domain, _exercise(_report(
+        "2024-03-01T10:00:00.000Z", "Exercise inject", [domain["id"]], GREEN))), source="api")
+    assert not _published(domain["id"])  # exercise data: withheld (as designed)
+
+    real = {**_report("2024-03-02T10:00:00.000Z", "Real report", [domain["id"]], GREEN),
+            "id": f"report--{uuid.uuid4()}"}
+    import_stix(actor=importer, document=_bundle(domain, real), source="api")
+
+    assert _published(real["id"])
+    assert _published(domain["id"])
+
+
+def test_a_producers_identity_first_seen_in_an_exercise_is_published_with_its_real_reports(
+        ) -> None:
+    importer = make_user(Role.ANALYST, organisation=make_organisation())
+    identity = {"type": "identity", "spec_version": "2.1", "id": f"identity--{uuid.uuid4()}",
+                "created": "2024-03-01T10:00:00.000Z", "modified": "2024-03-01T10:00:00.000Z",
+                "name": "Electoral commission", "identity_class": "organization",
+                "object_marking_refs": [GREEN]}
+    import_stix(actor=importer, document=_bundle(identity, _exercise(_report(
+        "2024-03-01T10:00:00.000Z", "Exercise inject", [identity["id"]], GREEN))),
+        source="api")
+
+    real = {**_report("2024-03-02T10:00:00.000Z", "Real report", [identity["id"]], GREEN),
+            "id": f"report--{uuid.uuid4()}", "created_by_ref": identity["id"]}
+    import_stix(actor=importer, document=_bundle(identity, real), source="api")
+
+    assert _published(real["id"])
+    assert _published(identity["id"])
+
+
+def test_an_exercise_report_does_not_publish_a_value_someone_else_holds() -> None:
+    """The SCO is held by another organisation (AMBER): the exercise inject's GREEN copy
+    is published to the community collection, though only the exercise refers to it."""
+    holder = make_user(Role.ANALYST, organisation=make_organisation())
+    domain = _domain("inject-c2.example", AMBER)
+    import_stix(actor=holder, document=_bundle(domain), source="api")
+
+    player = make_user(Role.ANALYST, organisation=make_organisation())
+    green_copy = {**domain, "object_marking_refs": [GREEN]}
+    import_stix(actor=player, document=_bundle(green_copy, _exercise(_report(
+        "2024-03-01T10:00:00.000Z", "Exercise inject", [domain["id"]], GREEN))),
+        source="api")
+
+    assert not _published(REPORT_ID)
+    assert not TaxiiEntry.objects.filter(stix_id=domain["id"], tlp="green").exists()

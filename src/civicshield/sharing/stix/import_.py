@@ -291,9 +291,9 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
         if progress:
             progress("reports", len(objects))
         entries = []
-        exercise = _exercise_content(by_id, existing, stored, created)
+        exercise, exercise_only, real = _exercise_content(by_id, existing, stored)
         for stix_id, row in stored.items():
-            if stix_id in exercise:
+            if stix_id in exercise or (stix_id in exercise_only and stix_id in created):
                 continue  # exercise content is never published (nor exported, nor pushed)
             audience = stored_audiences[stix_id]
             entries += [Entry(key=key, audience=audience, stix_id=stix_id, stix_type=row.type,
@@ -304,7 +304,9 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
             existing, lambda body: _audience(tlp_for(body), owner.pk, user_pk,
                                              destination.group_id, user_pk,
                                              getattr(user, "organisation_id", None)))
-        entries += _copy_entries(copies, content_audiences, existing)
+        entries += _copy_entries([copy for copy in copies if copy[0]["id"] not in exercise_only],
+                                 content_audiences, existing)
+        entries += _withheld_until_now(real - stored.keys() - exercise, existing)
         # Objects updated now may place nothing where they did (RED to people of no
         # organisation): their entries must go all the same. New ones have none yet.
         publish_entries(entries, republished=[f"object:{row.pk}" for row in updated.values()])
@@ -382,7 +384,10 @@ def _within(inner: Audience, outer: Audience) -> bool:
     if inner.tlp == TLP.RED:
         named = set(inner.user_organisation_ids)
         return outer.tlp != TLP.RED and named <= {outer.owner_id, *outer.organisation_ids}
-    if outer.tlp == TLP.RED or (inner.tlp == TLP.AMBER and outer.tlp == TLP.AMBER_STRICT):
+    # AMBER reaches the sub-organisations of the organisations and groups it names, which
+    # AMBER+STRICT does not (core.access); for its owner alone, the two are the same.
+    if outer.tlp == TLP.RED or (inner.tlp == TLP.AMBER and outer.tlp == TLP.AMBER_STRICT and (
+            inner.organisation_ids or inner.group_ids)):
         return False
     return set(inner.organisation_ids) <= set(outer.organisation_ids) and \
         set(inner.group_ids) <= set(outer.group_ids)
@@ -635,11 +640,11 @@ def _context(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _exercise_content(by_id: dict[str, dict[str, Any]], existing: dict[str, Any],
-                      stored: dict[str, Any], created: dict[str, Any]) -> set[str]:
-    """The ids of the content that are exercise data: reports whose current version says so
-    (the one stored now, or the one held when an older one arrives), and the objects
-    received for the first time that only such reports refer to (an inject's made-up
-    indicators)."""
+                      stored: dict[str, Any]) -> tuple[set[str], set[str], set[str]]:
+    """What of the content is exercise data: the reports whose current version says so (the
+    one stored now, or the one held when an older one arrives); the objects only such
+    reports refer to (an inject's made-up indicators: withheld when received first here,
+    and not shared again as copies); and, for contrast, the objects real reports refer to."""
     def current(stix_id: str) -> dict[str, Any]:
         if stix_id in stored or stix_id not in existing:
             return by_id[stix_id]
@@ -650,7 +655,27 @@ def _exercise_content(by_id: dict[str, dict[str, Any]], existing: dict[str, Any]
     referred = {ref for stix_id in exercise for ref in by_id[stix_id].get("object_refs") or ()}
     real = {ref for stix_id, body in by_id.items() if body.get("type") == "report"
             and stix_id not in exercise for ref in body.get("object_refs") or ()}
-    return exercise | ((referred - real) & created.keys())
+    return exercise, referred - real, real
+
+
+def _withheld_until_now(referred: set[str], existing: dict[str, Any]) -> list[Entry]:
+    """Entries for held objects a real report now refers to that no collection holds: an
+    object received first in an exercise was withheld, and is published once it is real
+    content too, with its present audience (else the report would name what no one serves)."""
+    from civicshield.sharing.models import StixObject, TaxiiEntry
+    from civicshield.sharing.stix.publish import audiences_of
+
+    held = {existing[stix_id].pk: existing[stix_id] for stix_id in referred
+            if stix_id in existing}
+    if not held:
+        return []
+    placed = set(TaxiiEntry.objects.filter(source_object_id__in=list(held)).values_list(
+        "source_object_id", flat=True))
+    rows = [row for pk, row in held.items() if pk not in placed]
+    audiences = audiences_of(StixObject, rows)
+    return [Entry(key=key, audience=audiences[row.pk], stix_id=row.stix_id, stix_type=row.type,
+                  version=row.modified, body=row.body, source_object_id=row.pk)
+            for row in rows for key in audiences[row.pk].collection_keys()]
 
 
 def _is_exercise(body: dict[str, Any] | None) -> bool:
