@@ -137,6 +137,14 @@ def _versions_of(stix_id: str) -> Any:
     return version
 
 
+def _colleagues_and_a_campaign() -> tuple[Any, Any, str, Any]:
+    """Two analysts of one organisation, a campaign id and its version maker."""
+    organisation = make_organisation()
+    first, second = (make_user(Role.ANALYST, organisation=organisation) for _ in range(2))
+    stix_id = f"campaign--{uuid.uuid4()}"
+    return first, second, stix_id, _versions_of(stix_id)
+
+
 def _names_served_to(reader: Any, stix_id: str) -> list[str]:
     return sorted(json.loads(body)["name"] for body in access.visible_to(
         reader, TaxiiEntry.objects.filter(stix_id=stix_id)).values_list("body", flat=True))
@@ -182,10 +190,7 @@ def test_an_object_with_a_granular_red_marking_is_red_as_a_whole() -> None:
 
 
 def test_a_colleagues_newer_version_marked_red_is_refused_and_changes_nothing() -> None:
-    organisation = make_organisation()
-    first, second = (make_user(Role.ANALYST, organisation=organisation) for _ in range(2))
-    stix_id = f"campaign--{uuid.uuid4()}"
-    version = _versions_of(stix_id)
+    first, second, stix_id, version = _colleagues_and_a_campaign()
     import_stix(actor=first, document=_bundle(
         version("2024-03-01T10:00:00.000Z", GREEN, "v1")), source="api")
 
@@ -223,10 +228,7 @@ def test_a_colleagues_newer_version_of_a_red_object_they_may_not_see_is_skipped_
 
 
 def test_a_red_object_its_holder_narrows_or_widens_goes_where_its_new_marking_says() -> None:
-    organisation = make_organisation()
-    holder, colleague = (make_user(Role.ANALYST, organisation=organisation) for _ in range(2))
-    stix_id = f"campaign--{uuid.uuid4()}"
-    version = _versions_of(stix_id)
+    holder, colleague, stix_id, version = _colleagues_and_a_campaign()
     import_stix(actor=holder, document=_bundle(
         version("2024-03-01T10:00:00.000Z", GREEN, "v1")), source="api")
 
@@ -245,10 +247,7 @@ def test_a_red_object_its_holder_narrows_or_widens_goes_where_its_new_marking_sa
 
 def test_an_older_version_a_colleague_sends_marked_red_is_kept_but_served_to_no_one_else(
         ) -> None:
-    organisation = make_organisation()
-    holder, colleague = (make_user(Role.ANALYST, organisation=organisation) for _ in range(2))
-    stix_id = f"campaign--{uuid.uuid4()}"
-    version = _versions_of(stix_id)
+    holder, colleague, stix_id, version = _colleagues_and_a_campaign()
     import_stix(actor=holder, document=_bundle(
         version("2024-03-05T10:00:00.000Z", AMBER, "Current")), source="api")
 
