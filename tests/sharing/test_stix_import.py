@@ -489,3 +489,34 @@ def test_an_exercise_report_does_not_publish_a_value_someone_else_holds() -> Non
 
     assert not _published(REPORT_ID)
     assert not TaxiiEntry.objects.filter(stix_id=domain["id"], tlp="green").exists()
+
+
+def _indicator_of(value: str, marking: str) -> dict[str, Any]:
+    return {"type": "indicator", "spec_version": "2.1", "id": f"indicator--{uuid.uuid4()}",
+            "created": "2024-03-01T10:00:00.000Z", "modified": "2024-03-01T10:00:00.000Z",
+            "pattern": f"[domain-name:value = '{value}']", "pattern_type": "stix",
+            "valid_from": "2024-03-01T10:00:00.000Z", "object_marking_refs": [marking]}
+
+
+def test_a_widened_report_keeps_no_flag_its_new_version_does_not_send_but_an_analysts() -> None:
+    from civicshield.reports.models import Report
+    from civicshield.sharing.models import ObservableIndicator
+    from civicshield.sharing.stix.services import mark_indicator
+
+    analyst = make_user(Role.ANALYST, organisation=make_organisation())
+    domain, other = _domain("fake-polls.example", GREEN), _domain("vote-info.example", GREEN)
+    amber_verdict = _indicator_of("fake-polls.example", AMBER)
+    import_stix(actor=analyst, document=_bundle(domain, other, amber_verdict, _report(
+        "2024-03-01T10:00:00.000Z", "v1", [domain["id"], other["id"], amber_verdict["id"]],
+        AMBER)), source="api")
+    report = Report.objects.get()
+    assert list(ObservableIndicator.objects.filter(report=report).values_list(
+        "observable__value", flat=True)) == ["fake-polls.example"]
+    mark_indicator(actor=analyst, report=report,
+                   observable=report.observables.get(value="vote-info.example"))
+
+    import_stix(actor=analyst, document=_bundle(domain, other, _report(
+        "2024-03-05T10:00:00.000Z", "v2", [domain["id"], other["id"]], GREEN)), source="api")
+
+    assert list(ObservableIndicator.objects.filter(report=report).values_list(
+        "observable__value", flat=True)) == ["vote-info.example"]

@@ -169,6 +169,10 @@ class ObservableIndicator(models.Model):
                                    related_name="+")
     marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
+    imported = models.BooleanField(
+        default=False, help_text=_("Set by an import, from the sender's indicator: a newer "
+                                   "version that widens the report keeps it only if it sends "
+                                   "it again (an analyst's own flag stays)."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

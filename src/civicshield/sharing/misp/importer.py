@@ -755,7 +755,8 @@ def _flag_indicators(actor: Any, report: Report, indicators: Sequence[tuple[str,
         return
     marked_by = actor if getattr(actor, "is_authenticated", False) else None
     ObservableIndicator.objects.bulk_create(
-        [ObservableIndicator(report=report, observable=observable, marked_by=marked_by)
+        [ObservableIndicator(report=report, observable=observable, marked_by=marked_by,
+                             imported=True)
          for observable in report.observables.all() if (observable.type, observable.value)
          in wanted], ignore_conflicts=True)
 

@@ -787,9 +787,10 @@ def _flag_indicators(pairs: Sequence[tuple[int, tuple[str, str]]],
             "owner_organisation") if authz.can(user, "report:change", report)}
         pairs = [(report_id, pair) for report_id, pair in pairs if report_id in changeable]
     now = rows_sql.db_datetime(timezone.now())
-    rows_sql.insert(ObservableIndicator, ("report", "observable", "marked_by", "created_at"),
+    rows_sql.insert(ObservableIndicator, ("report", "observable", "marked_by", "imported",
+                                          "created_at"),
                     [(report_id, observable_ids[pair], user.pk if user is not None else None,
-                      now) for report_id, pair in pairs if pair in observable_ids],
+                      True, now) for report_id, pair in pairs if pair in observable_ids],
                     ignore_conflicts=True)
 
 
@@ -880,13 +881,15 @@ def _store_reports(stored: dict[str, Any], stored_audiences: dict[str, Audience]
     replaced = [item.report.pk for item in items if item.replace_links and item.report]
     reports = bulk.save_reports(items)
     if replaced:
-        # Flags go with the observables the new version no longer brings, and only those.
+        # Flags go with the observables the new version no longer brings, and so do those an
+        # earlier version's indicators set (an AMBER indicator's verdict must not follow the
+        # report to wider readers): the new version's come again below. An analyst's stay.
         linked = set(Report.observables.through.objects.filter(
             report_id__in=replaced).values_list("report_id", "observable_id"))
         ObservableIndicator.objects.filter(pk__in=[
-            pk for pk, report_id, observable_id in ObservableIndicator.objects.filter(
-                report_id__in=replaced).values_list("pk", "report", "observable")
-            if (report_id, observable_id) not in linked]).delete()
+            pk for pk, report_id, observable_id, imported in ObservableIndicator.objects.filter(
+                report_id__in=replaced).values_list("pk", "report", "observable", "imported")
+            if imported or (report_id, observable_id) not in linked]).delete()
     rows_sql.update(StixObject, "report", [
         (report.pk, row.pk) for (row, _body), report in zip(received, reports, strict=True)
         if row.report_id != report.pk])
