@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from civicshield.core.authz import OPERATOR
-from civicshield.sharing.federation.client import PeerUnavailable
+from civicshield.sharing.federation import services
+from civicshield.sharing.federation.client import Page, PeerUnavailable
 from civicshield.sharing.federation.models import Peer
 from civicshield.sharing.federation.services import create_peer, pull_from_peer
 
@@ -180,6 +181,7 @@ class PagingPeer(LoopbackPeer):
                 self.send_response(200)
                 self.send_header("Content-Type", MEDIA)
                 if page:
+                    self.send_header("X-TAXII-Date-Added-First", page[0][0])
                     self.send_header("X-TAXII-Date-Added-Last", page[-1][0])
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -246,5 +248,198 @@ def test_a_page_the_peer_cannot_send_readably_even_alone_without_a_later_date_st
         peer.refresh_from_db()
         assert peer.pull_cursor == "" and peer.last_error == result.error
         assert peer.consecutive_failures == 1
+    finally:
+        serving.close()
+
+
+DATES = [f"2025-03-01T10:00:{second:02d}.000000Z" for second in range(20)]
+
+
+class FlexiblePeer(LoopbackPeer):
+    """Pages `items` ((date added, object JSON)) by `added_after` and `limit`, like
+    PagingPeer, with faults: `floor` (never fewer than this many objects on a page, as a
+    server with a minimum page size), `hidden` (dates of entries the server drops after
+    cutting the page, as a server filtering what this client may see does)."""
+
+    def __init__(self, items: list[tuple[str, bytes]], *, floor: int = 1,
+                 hidden: frozenset[str] = frozenset()) -> None:
+        self.limits: list[int] = []
+        peer = self
+
+        class Handler(EnvelopeHandler):
+            def do_GET(self) -> None:
+                query = parse_qs(urlsplit(self.path).query)
+                limit = int(query["limit"][0])
+                peer.limits.append(limit)
+                after = query.get("added_after", [""])[0]
+                newer = [item for item in items if item[0] > after]
+                cut = newer[:max(limit, floor)]
+                page = [item for item in cut if item[0] not in hidden]
+                body = b'{"more": %s, "objects": [%s]}' % (
+                    b"true" if len(newer) > len(cut) else b"false",
+                    b",".join(text for _date, text in page))
+                self.send_response(200)
+                self.send_header("Content-Type", MEDIA)
+                if cut:
+                    self.send_header("X-TAXII-Date-Added-First", cut[0][0])
+                    self.send_header("X-TAXII-Date-Added-Last", cut[-1][0])
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                with contextlib.suppress(OSError):
+                    self.wfile.write(body)
+
+        self._serve(Handler)
+
+
+def _too_large() -> bytes:
+    return json.dumps({**_green_indicator(99), "description": "x" * 3000}).encode()
+
+
+def _flexible_peer(serving: FlexiblePeer, name: str) -> Peer:
+    from tests.factories import make_organisation
+
+    return create_peer(actor=OPERATOR, name=name, api_root_url=serving.api_root,
+                       collection_id=str(uuid.uuid4()), direction="pull",
+                       organisation=make_organisation(slug=f"org-{name}"))
+
+
+def _held(bodies: list[dict[str, Any]]) -> set[str]:
+    from civicshield.sharing.models import StixObject
+
+    return set(StixObject.objects.filter(stix_id__in=[body["id"] for body in bodies])
+               .values_list("stix_id", flat=True))
+
+
+def test_a_page_of_one_that_still_holds_several_objects_is_never_passed_over(
+        settings: Any) -> None:
+    # A peer with a minimum page size of three: the "page of one" with the unreadable object
+    # holds readable ones too, so nothing on it is passed over: the pull stops there.
+    settings.CIVICSHIELD_FEDERATION_MAX_RESPONSE_BYTES = 2500
+    indicators = [_green_indicator(number) for number in range(7)]
+    texts = [json.dumps(body).encode() for body in indicators]
+    serving = FlexiblePeer(list(zip(DATES, [*texts[:4], _too_large(), *texts[4:]],
+                                    strict=False)), floor=3)
+    try:
+        peer = _flexible_peer(serving, "floor-three")
+
+        result = pull_from_peer(peer.pk, attempts=1)
+
+        assert result.error.startswith("Unreadable: response") and not result.skipped_objects
+        peer.refresh_from_db()
+        assert peer.pull_cursor == DATES[2]
+        assert _held(indicators) == {body["id"] for body in indicators[:3]}
+    finally:
+        serving.close()
+
+
+def test_an_empty_page_that_says_more_moves_past_what_it_covered_or_says_why_not(
+        settings: Any) -> None:
+    # A peer that filters after cutting its pages (TAXII lets it send fewer than `limit`)
+    # sends an empty page with `more` at the small limits a page too large leads to.
+    settings.CIVICSHIELD_FEDERATION_MAX_RESPONSE_BYTES = 2500
+    indicators = [_green_indicator(number) for number in range(3)]
+    texts = [json.dumps(body).encode() for body in indicators]
+    hidden_text = json.dumps(_green_indicator(50)).encode()
+    serving = FlexiblePeer(list(zip(DATES, [hidden_text, _too_large(), *texts], strict=False)),
+                           hidden=frozenset({DATES[0]}))
+    try:
+        peer = _flexible_peer(serving, "filtering")
+        results = [pull_from_peer(peer.pk, attempts=1) for _sync in range(3)]
+        peer.refresh_from_db()
+        # Either the rest is imported, or the pull says it is stuck (nothing unseen).
+        assert _held(indicators) == {body["id"] for body in indicators} or all(
+            result.error for result in results), (
+            f"cursor {peer.pull_cursor!r}, errors {[r.error for r in results]}, "
+            f"limits {serving.limits}")
+    finally:
+        serving.close()
+
+
+def test_an_object_dated_in_the_future_never_takes_the_cursor_past_what_comes_later(
+        settings: Any) -> None:
+    settings.CIVICSHIELD_FEDERATION_MAX_RESPONSE_BYTES = 2500
+    later = [_green_indicator(number) for number in range(3)]
+    items = [(DATES[0], json.dumps(_green_indicator(7)).encode()),
+             ("2999-01-01T00:00:00.000000Z", _too_large())]
+    serving = FlexiblePeer(items)
+    try:
+        peer = _flexible_peer(serving, "future")
+        pull_from_peer(peer.pk, attempts=1)
+        # The peer adds three objects today (its entries are ordered by date added here,
+        # the future-dated one stays where the peer dated it).
+        items[1:1] = [(DATES[1 + n], json.dumps(body).encode()) for n, body in enumerate(later)]
+        result = pull_from_peer(peer.pk, attempts=1)
+        peer.refresh_from_db()
+        assert _held(later) == {body["id"] for body in later} or result.error, (
+            f"cursor {peer.pull_cursor!r}: later objects never pulled")
+    finally:
+        serving.close()
+
+
+class StuckPeer:
+    """Stands in for PeerClient: serves the same page, with `more`, and a header date that
+    never moves past the cursor (`dates` one per request, cycling)."""
+
+    def __init__(self, objects: list[dict[str, Any]], dates: list[str]) -> None:
+        self.objects, self.dates = objects, dates
+        self.requests: list[str] = []
+
+    def __call__(self, _peer: Any) -> StuckPeer:
+        return self
+
+    def get_objects(self, *, added_after: str = "", limit: int = 1000) -> Page:
+        self.requests.append(added_after)
+        date = self.dates[(len(self.requests) - 1) % len(self.dates)]
+        return Page(envelope={"more": True, "objects": self.objects}, date_added_last=date)
+
+
+@pytest.mark.parametrize("dates", [
+    [DATES[0]],  # the header never moves
+    [DATES[5], DATES[1]],  # it goes backwards, then forwards again
+], ids=["same-date", "backwards"])
+def test_a_header_date_that_does_not_move_past_the_cursor_stops_the_pull_saying_so(
+        monkeypatch: Any, dates: list[str]) -> None:
+    stuck = StuckPeer([_green_indicator(1)], dates)
+    monkeypatch.setattr(services, "PeerClient", stuck)
+    from tests.factories import make_organisation
+
+    peer = create_peer(actor=OPERATOR, name="stuck", api_root_url="http://127.0.0.1:9/taxii2/a/",
+                       collection_id=str(uuid.uuid4()), direction="pull",
+                       organisation=make_organisation(slug="stuck-org"))
+    result = pull_from_peer(peer.pk, attempts=1, max_pages=60)
+    # Expected: the pull notices that the cursor does not advance and stops, saying so.
+    assert len(stuck.requests) <= 3 and result.error, (
+        f"{len(stuck.requests)} requests, {result.pages} pages, error {result.error!r}")
+
+
+class LargeErrorPeer(LoopbackPeer):
+    """Answers every GET with an HTTP 503 whose body (an error page) is over the limit."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        peer = self
+
+        class Handler(EnvelopeHandler):
+            def do_GET(self) -> None:
+                peer.requests += 1
+                body = b"<html>" + b"x" * 5000 + b"</html>"
+                self.send_response(503)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                with contextlib.suppress(OSError):
+                    self.wfile.write(body)
+
+        self._serve(Handler)
+
+
+def test_a_server_error_with_a_large_body_is_an_outage_not_a_refusal(settings: Any) -> None:
+    settings.CIVICSHIELD_FEDERATION_MAX_RESPONSE_BYTES = 2500
+    serving = LargeErrorPeer()
+    try:
+        peer = _flexible_peer(serving, "large-503")  # type: ignore[arg-type]
+        with pytest.raises(PeerUnavailable):
+            pull_from_peer(peer.pk, attempts=3, sleep=lambda _seconds: None)
+        assert serving.requests == 3
     finally:
         serving.close()

@@ -53,6 +53,7 @@ class Unreadable(PeerRefused):
 
     def __init__(self, message: str, *, response: requests.Response) -> None:
         super().__init__(message, status=response.status_code)
+        self.date_added_first = response.headers.get("X-TAXII-Date-Added-First", "")
         self.date_added_last = response.headers.get("X-TAXII-Date-Added-Last", "")
 
 
@@ -92,6 +93,9 @@ class PeerClient:
                                             allow_redirects=False, **kwargs)
         except requests.RequestException as error:
             raise PeerUnavailable(f"{type(error).__name__}: {error}") from error
+        if response.status_code >= 500 or response.status_code == 429:
+            response.close()  # an outage whatever its body says (or however large it is)
+            raise PeerUnavailable(f"HTTP {response.status_code} from the peer")
         limit = max_response_bytes()
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > limit:
@@ -116,8 +120,6 @@ class PeerClient:
                                      response=response)
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
             raise PeerUnavailable(f"{type(error).__name__}: {error}") from error
-        if response.status_code >= 500 or response.status_code == 429:
-            raise PeerUnavailable(f"HTTP {response.status_code} from the peer")
         return response, bytes(body)
 
     @staticmethod

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -455,10 +456,13 @@ def pull_from_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
                 continue
             objects = page.envelope.get("objects") or []
             if not objects:
-                break
-            if not page.date_added_last:
-                raise PeerRefused("the peer sends no X-TAXII-Date-Added-Last header")
-            _import_page(peer, objects, page.date_added_last, result)
+                if not page.envelope.get("more"):
+                    break
+                # Nothing on it, yet more to come (a peer that filters after cutting its
+                # pages): past what it covered, or an error — never a silent end.
+                _move_cursor(peer, _next_cursor(peer, page.date_added_last))
+                continue
+            _import_page(peer, objects, _next_cursor(peer, page.date_added_last), result)
             result.pages += 1
             limit = min(PAGE_SIZE, limit * 2)
             if not page.envelope.get("more"):
@@ -467,20 +471,50 @@ def pull_from_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
     return _run_sync(peer, result, pull, actor=actor, action="federation.pull")
 
 
+# How far past our clock a peer's dates may run: beyond it, moving the cursor there would
+# pass over everything the peer adds until then.
+CLOCK_SKEW = timedelta(hours=1)
+
+
+def _next_cursor(peer: Peer, date: str) -> str:
+    """`date`, a page's X-TAXII-Date-Added-Last, as the next cursor — or PeerRefused when it
+    is missing, unreadable, not past the cursor (the pull would go round, or back) or later
+    than our clock allows (it would pass over what the peer adds until then)."""
+    if not date:
+        raise PeerRefused("the peer sends no X-TAXII-Date-Added-Last header")
+    moment = parse_timestamp(date)
+    if moment is None:
+        raise PeerRefused(f"the peer's X-TAXII-Date-Added-Last {date[:40]!r} is not a date")
+    cursor = parse_timestamp(peer.pull_cursor) if peer.pull_cursor else None
+    if peer.pull_cursor and (cursor is None or moment <= cursor):
+        raise PeerRefused(f"the peer's X-TAXII-Date-Added-Last {date} does not move past "
+                          f"the cursor {peer.pull_cursor}")
+    if moment > timezone.now() + CLOCK_SKEW:
+        raise PeerRefused(f"the peer dates what it added in the future ({date})")
+    return date
+
+
+def _move_cursor(peer: Peer, cursor: str) -> None:
+    with transaction.atomic():
+        _check_unchanged(peer, lock=True)
+        Peer.objects.filter(pk=peer.pk).update(pull_cursor=cursor)
+        peer.pull_cursor = cursor
+
+
 def _pass_over(peer: Peer, unreadable: Unreadable, result: SyncResult) -> None:
     """Move the pull cursor past one object the peer cannot send readably (a page of one,
     too large or nested too deep: the import would refuse it anyway), and list it as left
-    out. Raises `unreadable` when the peer gives no later date to move to: the pull then
-    stays there, and says so at every sync."""
+    out. Raises `unreadable` unless the page shows one object (its first and last dates
+    added are one) and a date the cursor may move to (`_next_cursor`): the pull then stays
+    there, and says so at every sync — nothing readable is passed over."""
     date = unreadable.date_added_last
-    after = parse_timestamp(date)
-    cursor = parse_timestamp(peer.pull_cursor) if peer.pull_cursor else None
-    if after is None or (peer.pull_cursor and (cursor is None or after <= cursor)):
+    if not date or unreadable.date_added_first != date:
         raise unreadable
-    with transaction.atomic():
-        _check_unchanged(peer, lock=True)
-        Peer.objects.filter(pk=peer.pk).update(pull_cursor=date)
-        peer.pull_cursor = date
+    try:
+        cursor = _next_cursor(peer, date)
+    except PeerRefused:
+        raise unreadable from None
+    _move_cursor(peer, cursor)
     result.skip("", SkipReason.UNREADABLE, f"the object the peer added at {date}: {unreadable}")
 
 
