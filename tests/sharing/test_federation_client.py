@@ -443,3 +443,42 @@ def test_a_server_error_with_a_large_body_is_an_outage_not_a_refusal(settings: A
         assert serving.requests == 3
     finally:
         serving.close()
+
+
+def test_an_unreadable_object_sharing_its_date_with_a_readable_one_is_never_passed_over(
+        settings: Any) -> None:
+    # Objects added in one request share their date added: passing the cursor over the
+    # unreadable one would pass over the readable one too. The pull stays, saying why.
+    settings.CIVICSHIELD_FEDERATION_MAX_RESPONSE_BYTES = 2500
+    readable = _green_indicator(1)
+    serving = FlexiblePeer([(DATES[0], _too_large()),
+                            (DATES[0], json.dumps(readable).encode())])
+    try:
+        peer = _flexible_peer(serving, "same-moment")
+
+        result = pull_from_peer(peer.pk, attempts=1)
+
+        assert result.error.startswith("Unreadable") and not result.skipped_objects
+        peer.refresh_from_db()
+        assert peer.pull_cursor == ""
+    finally:
+        serving.close()
+
+
+def test_a_peer_writing_its_dates_with_an_offset_is_pulled_and_its_cursor_kept_with_z(
+        ) -> None:
+    indicators = [_green_indicator(number) for number in range(2)]
+    dates = [date.replace("Z", "+00:00") for date in DATES]
+    serving = FlexiblePeer([(dates[number], json.dumps(body).encode())
+                            for number, body in enumerate(indicators)])
+    try:
+        peer = _flexible_peer(serving, "offset-dates")
+
+        result = pull_from_peer(peer.pk, attempts=1)
+
+        assert result.error == ""
+        assert _held(indicators) == {body["id"] for body in indicators}
+        peer.refresh_from_db()
+        assert peer.pull_cursor == DATES[1]
+    finally:
+        serving.close()

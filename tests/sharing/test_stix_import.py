@@ -520,3 +520,39 @@ def test_a_widened_report_keeps_no_flag_its_new_version_does_not_send_but_an_ana
 
     assert list(ObservableIndicator.objects.filter(report=report).values_list(
         "observable__value", flat=True)) == ["vote-info.example"]
+
+
+def test_another_organisations_real_report_never_publishes_what_an_exercise_withheld(
+        ) -> None:
+    player = make_user(Role.ANALYST, organisation=make_organisation())
+    indicator = _indicator_of("inject-c2.example", AMBER)
+    import_stix(actor=player, document=_bundle(indicator, _exercise(_report(
+        "2024-03-01T10:00:00.000Z", "Exercise inject", [indicator["id"]], AMBER))),
+        source="api")
+    other = make_user(Role.ANALYST, organisation=make_organisation())
+    real = {**_report("2024-03-02T10:00:00.000Z", "A real report", [indicator["id"]], AMBER),
+            "id": f"report--{uuid.uuid4()}"}
+
+    import_stix(actor=other, document=_bundle(indicator, real), source="api")
+
+    assert _published(real["id"]) and not _published(indicator["id"])
+
+
+def test_a_flag_an_analyst_confirms_after_an_import_set_it_stays_when_the_report_widens(
+        ) -> None:
+    from civicshield.reports.models import Report
+    from civicshield.sharing.models import ObservableIndicator
+    from civicshield.sharing.stix.services import mark_indicator
+
+    analyst = make_user(Role.ANALYST, organisation=make_organisation())
+    domain, verdict = _domain("fake-polls.example", GREEN), _indicator_of(
+        "fake-polls.example", AMBER)
+    import_stix(actor=analyst, document=_bundle(domain, verdict, _report(
+        "2024-03-01T10:00:00.000Z", "v1", [domain["id"], verdict["id"]], AMBER)), source="api")
+    report = Report.objects.get()
+    mark_indicator(actor=analyst, report=report, observable=report.observables.get())
+
+    import_stix(actor=analyst, document=_bundle(domain, _report(
+        "2024-03-05T10:00:00.000Z", "v2", [domain["id"]], GREEN)), source="api")
+
+    assert ObservableIndicator.objects.filter(report=report, imported=False).count() == 1

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -452,7 +452,7 @@ def pull_from_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
                     # Perhaps one object's fault: read what is readable in smaller pages.
                     limit //= 2
                     continue
-                _pass_over(peer, unreadable, result)
+                _pass_over(peer, unreadable, result, functools.partial(fetch, 2))
                 continue
             objects = page.envelope.get("objects") or []
             if not objects:
@@ -476,21 +476,36 @@ def pull_from_peer(peer_id: int, *, actor: Any = None, attempts: int = 3,
 CLOCK_SKEW = timedelta(hours=1)
 
 
+def _header_moment(date: str) -> datetime | None:
+    """A TAXII date header as a moment: RFC 3339 with `Z` as TAXII writes it, or with an
+    offset as looser servers do; None without a zone or when it is no date."""
+    if moment := parse_timestamp(date):
+        return moment
+    try:
+        moment = datetime.fromisoformat(date)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
 def _next_cursor(peer: Peer, date: str) -> str:
-    """`date`, a page's X-TAXII-Date-Added-Last, as the next cursor — or PeerRefused when it
-    is missing, unreadable, not past the cursor (the pull would go round, or back) or later
-    than our clock allows (it would pass over what the peer adds until then)."""
+    """`date`, a page's X-TAXII-Date-Added-Last, as the next cursor (written with `Z` when
+    the peer wrote an offset) — or PeerRefused when it is missing, unreadable, not past the
+    cursor (the pull would go round, or back) or later than our clock allows (it would pass
+    over what the peer adds until then)."""
     if not date:
         raise PeerRefused("the peer sends no X-TAXII-Date-Added-Last header")
-    moment = parse_timestamp(date)
+    moment = _header_moment(date)
     if moment is None:
         raise PeerRefused(f"the peer's X-TAXII-Date-Added-Last {date[:40]!r} is not a date")
-    cursor = parse_timestamp(peer.pull_cursor) if peer.pull_cursor else None
+    cursor = _header_moment(peer.pull_cursor) if peer.pull_cursor else None
     if peer.pull_cursor and (cursor is None or moment <= cursor):
         raise PeerRefused(f"the peer's X-TAXII-Date-Added-Last {date} does not move past "
                           f"the cursor {peer.pull_cursor}")
     if moment > timezone.now() + CLOCK_SKEW:
         raise PeerRefused(f"the peer dates what it added in the future ({date})")
+    if parse_timestamp(date) is None:
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return date
 
 
@@ -501,17 +516,25 @@ def _move_cursor(peer: Peer, cursor: str) -> None:
         peer.pull_cursor = cursor
 
 
-def _pass_over(peer: Peer, unreadable: Unreadable, result: SyncResult) -> None:
+def _pass_over(peer: Peer, unreadable: Unreadable, result: SyncResult,
+               pair: Callable[[], Any]) -> None:
     """Move the pull cursor past one object the peer cannot send readably (a page of one,
     too large or nested too deep: the import would refuse it anyway), and list it as left
     out. Raises `unreadable` unless the page shows one object (its first and last dates
-    added are one) and a date the cursor may move to (`_next_cursor`): the pull then stays
-    there, and says so at every sync — nothing readable is passed over."""
+    added are one), nothing else was added at that date (`pair`, the page of two from the
+    same cursor, ends later) and the cursor may move there (`_next_cursor`): the pull then
+    stays, and says so at every sync — nothing readable is passed over."""
     date = unreadable.date_added_last
     if not date or unreadable.date_added_first != date:
         raise unreadable
     try:
         cursor = _next_cursor(peer, date)
+        pair()  # read whole, the peer now answers otherwise: nothing to pass over
+        raise unreadable
+    except Unreadable as two:
+        after = _header_moment(two.date_added_last)
+        if two is unreadable or after is None or after <= (_header_moment(date) or after):
+            raise unreadable from None  # another object added at that date, or the last
     except PeerRefused:
         raise unreadable from None
     _move_cursor(peer, cursor)

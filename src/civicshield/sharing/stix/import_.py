@@ -306,7 +306,7 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
                                              getattr(user, "organisation_id", None)))
         entries += _copy_entries([copy for copy in copies if copy[0]["id"] not in exercise_only],
                                  content_audiences, existing)
-        entries += _withheld_until_now(real - stored.keys() - exercise, existing)
+        entries += _withheld_until_now(real - stored.keys() - exercise, existing, owner)
         # Objects updated now may place nothing where they did (RED to people of no
         # organisation): their entries must go all the same. New ones have none yet.
         publish_entries(entries, republished=[f"object:{row.pk}" for row in updated.values()])
@@ -658,15 +658,18 @@ def _exercise_content(by_id: dict[str, dict[str, Any]], existing: dict[str, Any]
     return exercise, referred - real, real
 
 
-def _withheld_until_now(referred: set[str], existing: dict[str, Any]) -> list[Entry]:
-    """Entries for held objects a real report now refers to that no collection holds: an
-    object received first in an exercise was withheld, and is published once it is real
-    content too, with its present audience (else the report would name what no one serves)."""
+def _withheld_until_now(referred: set[str], existing: dict[str, Any], owner: Any
+                        ) -> list[Entry]:
+    """Entries for the importing organisation's held objects a real report of its own now
+    refers to that no collection holds: an object it received first in an exercise was
+    withheld, and is published once it is real content too, with its present audience (else
+    the report would name what no one serves). Another organisation's real report never
+    publishes what this one withheld."""
     from civicshield.sharing.models import StixObject, TaxiiEntry
     from civicshield.sharing.stix.publish import audiences_of
 
     held = {existing[stix_id].pk: existing[stix_id] for stix_id in referred
-            if stix_id in existing}
+            if stix_id in existing and existing[stix_id].owner_organisation_id == owner.pk}
     if not held:
         return []
     placed = set(TaxiiEntry.objects.filter(source_object_id__in=list(held)).values_list(

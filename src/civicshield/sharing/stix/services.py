@@ -54,8 +54,12 @@ def mark_indicator(*, actor: Any, report: Report, observable: Observable) -> Non
 
         raise NotFound("observable")
     with transaction.atomic():
-        ObservableIndicator.objects.get_or_create(report=report, observable=observable,
-                                                  defaults={"marked_by": actor})
+        flag, created = ObservableIndicator.objects.get_or_create(
+            report=report, observable=observable, defaults={"marked_by": actor})
+        if not created and flag.imported:
+            # An analyst's judgement now, not only the sender's: a widening version keeps it.
+            flag.imported, flag.marked_by = False, actor
+            flag.save(update_fields=["imported", "marked_by"])
         # A new version of the report: its STIX export now carries the indicator.
         Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
         audit.record(actor=actor, action="report.indicator", target=report,
