@@ -159,107 +159,15 @@ def test_a_peer_that_answers_within_the_total_timeout_is_read_whole(
 GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 
 
-class PagingPeer(LoopbackPeer):
-    """A TAXII collection on loopback that pages `items` ((date added, object JSON)) by
-    `added_after` and `limit`, as the spec says, noting each request's limit."""
-
-    def __init__(self, items: list[tuple[str, bytes]]) -> None:
-        self.limits: list[int] = []
-        peer = self
-
-        class Handler(EnvelopeHandler):
-            def do_GET(self) -> None:
-                query = parse_qs(urlsplit(self.path).query)
-                limit = int(query["limit"][0])
-                peer.limits.append(limit)
-                after = query.get("added_after", [""])[0]
-                newer = [item for item in items if item[0] > after]
-                page = newer[:limit]
-                body = b'{"more": %s, "objects": [%s]}' % (
-                    b"true" if len(newer) > limit else b"false",
-                    b",".join(text for _date, text in page))
-                self.send_response(200)
-                self.send_header("Content-Type", MEDIA)
-                if page:
-                    self.send_header("X-TAXII-Date-Added-First", page[0][0])
-                    self.send_header("X-TAXII-Date-Added-Last", page[-1][0])
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                with contextlib.suppress(OSError):  # over its limit: the client stopped
-                    self.wfile.write(body)
-
-        self._serve(Handler)
-
-
-def _green_indicator(number: int) -> dict[str, Any]:
-    return {"type": "indicator", "spec_version": "2.1", "id": f"indicator--{uuid.uuid4()}",
-            "created": "2025-03-01T10:00:00.000Z", "modified": "2025-03-01T10:00:00.000Z",
-            "pattern": f"[domain-name:value = 'site-{number}.example']", "pattern_type": "stix",
-            "valid_from": "2025-03-01T10:00:00.000Z", "object_marking_refs": [GREEN]}
-
-
-@pytest.mark.parametrize("fault", ["nested too deep", "byte limit"])
-def test_one_object_the_peer_cannot_send_readably_is_passed_over_and_the_rest_imported(
-        fault: str, settings: Any) -> None:
-    from civicshield.sharing.federation.choices import SkipReason
-    from civicshield.sharing.models import StixObject
-    from tests.factories import make_organisation
-
-    indicators = [_green_indicator(number) for number in range(7)]
-    if fault == "nested too deep":  # deeper than Python's JSON decoder recurses
-        unreadable = b'{"type": "indicator", "x_deep": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
-    else:
-        unreadable = json.dumps({**_green_indicator(99), "description": "x" * 3000}).encode()
-        settings.CIVICSHIELD_FEDERATION_MAX_RESPONSE_BYTES = 2500
-    dates = [f"2025-03-01T10:00:{second:02d}.000000Z" for second in range(8)]
-    texts = [json.dumps(body).encode() for body in indicators]
-    serving = PagingPeer(list(zip(dates, [*texts[:4], unreadable, *texts[4:]], strict=True)))
-    try:
-        peer = create_peer(actor=OPERATOR, name="one-bad-object", api_root_url=serving.api_root,
-                           collection_id=str(uuid.uuid4()), direction="pull",
-                           organisation=make_organisation(slug="pulling"))
-
-        result = pull_from_peer(peer.pk, attempts=1)
-
-        assert result.error == ""
-        assert StixObject.objects.filter(
-            stix_id__in=[body["id"] for body in indicators]).count() == 7
-        [left_out] = result.skipped_objects
-        assert left_out.reason == SkipReason.UNREADABLE
-        assert dates[4] in left_out.detail and fault in left_out.detail
-        peer.refresh_from_db()
-        assert peer.pull_cursor == dates[-1] and peer.last_error == ""
-        assert serving.limits[0] == 1000 and 1 in serving.limits
-    finally:
-        serving.close()
-
-
-def test_a_page_the_peer_cannot_send_readably_even_alone_without_a_later_date_stops_the_pull(
-        ) -> None:
-    deep = b'{"type": "indicator", "x_deep": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
-    serving = PagingPeer([("not a date", deep)])
-    try:
-        peer = create_peer(actor=OPERATOR, name="no-date", api_root_url=serving.api_root,
-                           collection_id=str(uuid.uuid4()), direction="pull")
-
-        result = pull_from_peer(peer.pk, attempts=1)
-
-        assert result.error == "Unreadable: the peer sent JSON nested too deep to read"
-        peer.refresh_from_db()
-        assert peer.pull_cursor == "" and peer.last_error == result.error
-        assert peer.consecutive_failures == 1
-    finally:
-        serving.close()
-
-
 DATES = [f"2025-03-01T10:00:{second:02d}.000000Z" for second in range(20)]
 
 
 class FlexiblePeer(LoopbackPeer):
-    """Pages `items` ((date added, object JSON)) by `added_after` and `limit`, like
-    PagingPeer, with faults: `floor` (never fewer than this many objects on a page, as a
-    server with a minimum page size), `hidden` (dates of entries the server drops after
-    cutting the page, as a server filtering what this client may see does)."""
+    """A TAXII collection on loopback that pages `items` ((date added, object JSON)) by
+    `added_after` and `limit`, noting each request's limit, with faults on demand: `floor`
+    (never fewer than this many objects on a page, as a server with a minimum page size),
+    `hidden` (dates of entries the server drops after cutting the page, as a server
+    filtering what this client may see does)."""
 
     def __init__(self, items: list[tuple[str, bytes]], *, floor: int = 1,
                  hidden: frozenset[str] = frozenset()) -> None:
@@ -289,6 +197,67 @@ class FlexiblePeer(LoopbackPeer):
                     self.wfile.write(body)
 
         self._serve(Handler)
+
+
+def _green_indicator(number: int) -> dict[str, Any]:
+    return {"type": "indicator", "spec_version": "2.1", "id": f"indicator--{uuid.uuid4()}",
+            "created": "2025-03-01T10:00:00.000Z", "modified": "2025-03-01T10:00:00.000Z",
+            "pattern": f"[domain-name:value = 'site-{number}.example']", "pattern_type": "stix",
+            "valid_from": "2025-03-01T10:00:00.000Z", "object_marking_refs": [GREEN]}
+
+
+@pytest.mark.parametrize("fault", ["nested too deep", "byte limit"])
+def test_one_object_the_peer_cannot_send_readably_is_passed_over_and_the_rest_imported(
+        fault: str, settings: Any) -> None:
+    from civicshield.sharing.federation.choices import SkipReason
+    from civicshield.sharing.models import StixObject
+    from tests.factories import make_organisation
+
+    indicators = [_green_indicator(number) for number in range(7)]
+    if fault == "nested too deep":  # deeper than Python's JSON decoder recurses
+        unreadable = b'{"type": "indicator", "x_deep": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    else:
+        unreadable = json.dumps({**_green_indicator(99), "description": "x" * 3000}).encode()
+        settings.CIVICSHIELD_FEDERATION_MAX_RESPONSE_BYTES = 2500
+    dates = [f"2025-03-01T10:00:{second:02d}.000000Z" for second in range(8)]
+    texts = [json.dumps(body).encode() for body in indicators]
+    serving = FlexiblePeer(list(zip(dates, [*texts[:4], unreadable, *texts[4:]], strict=True)))
+    try:
+        peer = create_peer(actor=OPERATOR, name="one-bad-object", api_root_url=serving.api_root,
+                           collection_id=str(uuid.uuid4()), direction="pull",
+                           organisation=make_organisation(slug="pulling"))
+
+        result = pull_from_peer(peer.pk, attempts=1)
+
+        assert result.error == ""
+        assert StixObject.objects.filter(
+            stix_id__in=[body["id"] for body in indicators]).count() == 7
+        [left_out] = result.skipped_objects
+        assert left_out.reason == SkipReason.UNREADABLE
+        assert dates[4] in left_out.detail and fault in left_out.detail
+        peer.refresh_from_db()
+        assert peer.pull_cursor == dates[-1] and peer.last_error == ""
+        assert serving.limits[0] == 1000 and 1 in serving.limits
+    finally:
+        serving.close()
+
+
+def test_a_page_the_peer_cannot_send_readably_even_alone_without_a_later_date_stops_the_pull(
+        ) -> None:
+    deep = b'{"type": "indicator", "x_deep": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    serving = FlexiblePeer([("not a date", deep)])
+    try:
+        peer = create_peer(actor=OPERATOR, name="no-date", api_root_url=serving.api_root,
+                           collection_id=str(uuid.uuid4()), direction="pull")
+
+        result = pull_from_peer(peer.pk, attempts=1)
+
+        assert result.error == "Unreadable: the peer sent JSON nested too deep to read"
+        peer.refresh_from_db()
+        assert peer.pull_cursor == "" and peer.last_error == result.error
+        assert peer.consecutive_failures == 1
+    finally:
+        serving.close()
 
 
 def _too_large() -> bytes:

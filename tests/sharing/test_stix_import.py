@@ -403,14 +403,18 @@ def test_a_nul_character_in_a_property_name_is_named_without_writing_it() -> Non
 AMBER_STRICT = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
 
 
+def _analyst_with_a_group_and_a_campaign() -> tuple[Any, Any, str, Any]:
+    organisation = make_organisation()
+    analyst = make_user(Role.ANALYST, organisation=organisation)
+    stix_id = f"campaign--{uuid.uuid4()}"
+    return (analyst, make_group(organisation, make_organisation()), stix_id,
+            _versions_of(stix_id))
+
+
 def test_amber_strict_for_a_group_narrowed_to_amber_for_the_owner_alone_is_accepted() -> None:
     """AMBER addressed to no one but the owner is read by fewer than AMBER+STRICT to a
     group of the owner: a narrowing, which the rule allows."""
-    organisation = make_organisation()
-    analyst = make_user(Role.ANALYST, organisation=organisation)
-    group = make_group(organisation, make_organisation())
-    stix_id = f"campaign--{uuid.uuid4()}"
-    version = _versions_of(stix_id)
+    analyst, group, stix_id, version = _analyst_with_a_group_and_a_campaign()
     import_stix(actor=analyst, document=_bundle(
         version("2024-03-01T10:00:00.000Z", AMBER_STRICT, "v1")), source="taxii",
         destination=Destination(group_id=group.pk))
@@ -422,11 +426,7 @@ def test_amber_strict_for_a_group_narrowed_to_amber_for_the_owner_alone_is_accep
 
 
 def test_amber_for_the_owner_alone_widened_to_amber_strict_for_a_group_is_accepted() -> None:
-    organisation = make_organisation()
-    analyst = make_user(Role.ANALYST, organisation=organisation)
-    group = make_group(organisation, make_organisation())
-    stix_id = f"campaign--{uuid.uuid4()}"
-    version = _versions_of(stix_id)
+    analyst, group, stix_id, version = _analyst_with_a_group_and_a_campaign()
     import_stix(actor=analyst, document=_bundle(
         version("2024-03-01T10:00:00.000Z", AMBER, "v1 for us alone")), source="api")
 
