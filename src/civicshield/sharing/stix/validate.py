@@ -135,7 +135,7 @@ def objects_of(document: Any) -> list[Any]:
         raise InvalidStix([Problem("", "expected a JSON object: a bundle or an envelope")])
     if document.get("type") == "bundle":
         problems = []
-        if not _is_id(document.get("id"), "bundle"):
+        if not is_stix_id(document.get("id"), "bundle"):
             problems.append(Problem(str(document.get("id", "")),
                                     "the bundle id is not bundle--<UUID>"))
         objects = document.get("objects", [])
@@ -154,13 +154,20 @@ def objects_of(document: Any) -> list[Any]:
     raise InvalidStix([Problem("", "expected a bundle, an envelope or a STIX object")])
 
 
-def _is_id(value: Any, stix_type: str | None = None) -> TypeGuard[str]:
+def is_stix_type(value: str) -> bool:
+    """Whether `value` is a STIX 2.1 object type (§3.1), the whole of it."""
+    return TYPE_RE.fullmatch(value) is not None
+
+
+def is_stix_id(value: Any, stix_type: str | None = None) -> TypeGuard[str]:
+    """Whether `value` is a STIX 2.1 identifier, `<type>--<UUID>` (§2.9), the whole of it
+    (of `stix_type` when given)."""
     if not isinstance(value, str):
         return False
     prefix, separator, uuid = value.partition("--")
-    if not separator or not UUID_RE.match(uuid):
+    if not separator or UUID_RE.fullmatch(uuid) is None:
         return False
-    return (stix_type is None and bool(TYPE_RE.match(prefix))) or prefix == stix_type
+    return (stix_type is None and is_stix_type(prefix)) or prefix == stix_type
 
 
 _parse_cache: dict[str, datetime | None] = {}
@@ -226,7 +233,7 @@ def _check_properties(body: dict[str, Any], label: str,
 def _check_reference(label: str, name: str, value: Any, references: list[tuple[str, str, str]],
                      problems: list[Problem]) -> None:
     expected = REFERENCE_TYPES.get(name)
-    if _is_id(value, expected):
+    if is_stix_id(value, expected):
         references.append((label, name, value))
     else:
         problems.append(Problem(label, f"{name} {value!r} is not an identifier" + (
@@ -344,7 +351,7 @@ def validate(objects: list[Any], *, known: Callable[[set[str]], set[str]],
         if not isinstance(stix_type, str) or not TYPE_RE.match(stix_type):
             problems.append(Problem(label, "type is missing or malformed"))
             continue
-        if not _is_id(object_id, stix_type):
+        if not is_stix_id(object_id, stix_type):
             problems.append(Problem(label, f"id is missing or not {stix_type}--<UUID>"))
             continue
         in_content.add(object_id)
@@ -477,23 +484,12 @@ def nul_character(body: dict[str, Any], text: str) -> Problem | None:
     object's JSON as stored, where a NUL is written \\u0000: only then is it looked for."""
     if "\\u0000" not in text:
         return None
-    pending: list[Iterable[tuple[Any, _Path]]] = [_children(body, None)]
-    while pending:
-        for value, path in pending.pop():
-            if type(value) is dict:
-                if any("\x00" in name for name in value):
-                    where = _written(path) or "the object"
-                    return Problem(body["id"], f"a property name in {where} holds a NUL "
-                                               "character (\\u0000), which text may not")
-                pending.append(_children(value, path))
-            elif type(value) is list:
-                pending.append(_children(value, path))
-            elif type(value) is str and "\x00" in value:
-                return Problem(body["id"], f"{_written(path)}: holds a NUL character "
-                                           "(\\u0000), which text may not")
-    if any("\x00" in name for name in body):
-        return Problem(body["id"], "a property name holds a NUL character (\\u0000), "
-                                   "which text may not")
+    for path, value, is_name in _texts(body):
+        if "\x00" in value:
+            where = (f"the property name {_shown(value)} in {_written(path) or 'the object'}"
+                     if is_name else _written(path))
+            return Problem(body["id"], f"{where}: holds a NUL character (\\u0000), which "
+                                       "text may not")
     return None  # only the six characters \\u0000, escaped: no NUL
 
 
@@ -547,19 +543,28 @@ def _children(value: Any, path: _Path) -> Iterable[tuple[Any, _Path]]:
 def _long_strings(body: dict[str, Any]) -> Iterable[tuple[str, int]]:
     """(path, length) of each string or property name in `body` longer than
     MAX_STRING_LENGTH; paths as `external_references[0].description`."""
+    for path, value, is_name in _texts(body):
+        if len(value) > MAX_STRING_LENGTH:
+            yield (f"a property name in {_written(path) or 'the object'}" if is_name
+                   else _written(path)), len(value)
+
+
+def _texts(body: dict[str, Any]) -> Iterable[tuple[_Path, str, bool]]:
+    """Every property name (True) and string value (False) in `body`, with the path of the
+    object that names it or of the value; paths are written (`_written`) only when needed."""
+    for name in body:
+        yield None, name, True
     pending: list[Iterable[tuple[Any, _Path]]] = [_children(body, None)]
-    while pending:
+    while pending:  # a loop: json.loads nests deeper than Python's recursion limit allows
         for value, path in pending.pop():
             if type(value) is dict:
                 for name in value:
-                    if len(name) > MAX_STRING_LENGTH:
-                        yield (f"a property name in {_written(path) or 'the object'}",
-                               len(name))
+                    yield path, name, True
                 pending.append(_children(value, path))
             elif type(value) is list:
                 pending.append(_children(value, path))
-            elif type(value) is str and len(value) > MAX_STRING_LENGTH:
-                yield _written(path), len(value)
+            elif type(value) is str:
+                yield path, value, False
 
 
 def _too_deep(body: dict[str, Any]) -> str:
@@ -595,7 +600,7 @@ def _check_extensions(extensions: Any, label: str, references: list[tuple[str, s
         if type(extension) is not dict or not extension:
             problems.append(Problem(label, f"extensions.{_shown(key)} is not a non-empty JSON "
                                            f"object"))
-        elif _is_id(key, "extension-definition"):
+        elif is_stix_id(key, "extension-definition"):
             extension_type = extension.get("extension_type")
             if extension_type not in EXTENSION_TYPES:
                 problems.append(Problem(label, f"extensions.{key} needs an extension_type, one "

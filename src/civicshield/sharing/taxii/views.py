@@ -38,7 +38,12 @@ from civicshield.core.choices import Surface
 from civicshield.core.errors import PermissionDenied
 from civicshield.core.markings import width
 from civicshield.core.services import user_for_token
-from civicshield.sharing.stix.validate import TYPE_RE, UUID_RE, InvalidStix, parse_timestamp
+from civicshield.sharing.stix.validate import (
+    InvalidStix,
+    is_stix_id,
+    is_stix_type,
+    parse_timestamp,
+)
 from civicshield.sharing.taxii.collections import Collection, collection_for, collections_for
 
 MEDIA_TYPE = "application/taxii+json;version=2.1"
@@ -238,19 +243,6 @@ class BadFilter(ValueError):
 def _listed(request: HttpRequest, name: str) -> list[str]:
     return [value.strip() for raw in request.GET.getlist(name) for value in raw.split(",")
             if value.strip()]
-
-
-def is_stix_type(value: str) -> bool:
-    """Whether `value` is a STIX 2.1 object type as the validator admits one (§3.1)."""
-    return TYPE_RE.fullmatch(value) is not None
-
-
-def is_stix_id(value: str) -> bool:
-    """Whether `value` is a STIX 2.1 identifier, `<type>--<UUID>` (§2.9), as the validator
-    admits one: nothing else is ever stored, so nothing else is looked up (PostgreSQL
-    refuses a NUL byte in a text parameter, a 500 if it reached the database)."""
-    prefix, separator, suffix = value.partition("--")
-    return bool(separator) and is_stix_type(prefix) and UUID_RE.fullmatch(suffix) is not None
 
 
 def _is_spec_version(value: str) -> bool:
@@ -603,7 +595,9 @@ def _page_of_entries(request: HttpRequest, user: Any, collection_id: str,
     if isinstance(found, HttpResponse):
         return found
     if object_id is not None and not is_stix_id(object_id):
-        return _error(404, "No such object")  # nothing else is stored (`is_stix_id`)
+        # Nothing else is ever stored, so nothing else is looked up (PostgreSQL refuses a
+        # NUL byte in a text parameter: a 500 if it reached the database).
+        return _error(404, "No such object")
     # A list asked for by id (`match[id]`) is a read of those objects, audited as one is.
     audited = audit_listed and bool(_listed(request, "match[id]"))
     if object_id is not None or audited:
