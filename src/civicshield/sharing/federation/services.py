@@ -510,10 +510,17 @@ def _next_cursor(peer: Peer, date: str) -> str:
 
 
 def _move_cursor(peer: Peer, cursor: str) -> None:
+    """Move the pull cursor, alone in its transaction (`_import_page` moves it with its
+    objects)."""
     with transaction.atomic():
         _check_unchanged(peer, lock=True)
-        Peer.objects.filter(pk=peer.pk).update(pull_cursor=cursor)
-        peer.pull_cursor = cursor
+        _write_cursor(peer, cursor)
+
+
+def _write_cursor(peer: Peer, cursor: str) -> None:
+    """In the caller's transaction, holding the peer's row (`_check_unchanged(lock=True)`)."""
+    Peer.objects.filter(pk=peer.pk).update(pull_cursor=cursor)
+    peer.pull_cursor = cursor
 
 
 def _pass_over(peer: Peer, unreadable: Unreadable, result: SyncResult,
@@ -529,14 +536,18 @@ def _pass_over(peer: Peer, unreadable: Unreadable, result: SyncResult,
         raise unreadable
     try:
         cursor = _next_cursor(peer, date)
-        pair()  # read whole, the peer now answers otherwise: nothing to pass over
-        raise unreadable
+    except PeerRefused:
+        raise unreadable from None
+    try:
+        pair()
     except Unreadable as two:
-        after = _header_moment(two.date_added_last)
-        if two is unreadable or after is None or after <= (_header_moment(date) or after):
+        after, moment = _header_moment(two.date_added_last), _header_moment(date)
+        if after is None or moment is None or after <= moment:
             raise unreadable from None  # another object added at that date, or the last
     except PeerRefused:
         raise unreadable from None
+    else:
+        raise unreadable  # read whole, the peer now answers otherwise: nothing to pass over
     _move_cursor(peer, cursor)
     result.skip("", SkipReason.UNREADABLE, f"the object the peer added at {date}: {unreadable}")
 
@@ -594,8 +605,7 @@ def _import_page(peer: Peer, objects: list[Any], cursor: str, result: SyncResult
             elif deferred:
                 batches.insert(0, deferred)
             if not batches:
-                Peer.objects.filter(pk=peer.pk).update(pull_cursor=cursor)
-                peer.pull_cursor = cursor
+                _write_cursor(peer, cursor)
         result.objects += imported
 
 

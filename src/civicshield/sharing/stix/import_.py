@@ -215,8 +215,15 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
         copies: list[tuple[dict[str, Any], str]] = []  # SCOs held already: shared again
         skipped = 0
         user_pk = user.pk if user is not None else None
+        user_organisation = getattr(user, "organisation_id", None)
+
+        def addressed(body: dict[str, Any]) -> Audience:
+            """Who this import shares `body` with, as the content marks it."""
+            return _audience(tlp_for(body), owner.pk, user_pk, destination.group_id, user_pk,
+                             user_organisation)
+
         changing = _readers_changing(objects, versions, existing, newest, owner, user,
-                                     destination, tlp_for)
+                                     destination, tlp_for, viewer)
         if moved := [stix_id for stix_id, visible in changing.items() if visible]:
             raise InvalidStix([Problem(stix_id, _READERS_REFUSED) for stix_id in moved])
         for body, text, version in zip(objects, texts, versions, strict=True):
@@ -282,9 +289,8 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
                             for stix_id, row in stored.items()}
         # What each object of the content is shared with, as the content marks it — also
         # for those not stored now (an SCO another organisation named first: same id).
-        content_audiences = {stix_id: stored_audiences.get(stix_id) or _audience(
-            tlp_for(body), owner.pk, user_pk, destination.group_id, user_pk,
-            getattr(user, "organisation_id", None)) for stix_id, body in by_id.items()}
+        content_audiences = {stix_id: stored_audiences.get(stix_id) or addressed(body)
+                             for stix_id, body in by_id.items()}
         reports = _store_reports(stored, stored_audiences, content_audiences, by_id, viewer,
                                  user, destination)
         completed = _resolve_waiting(content_audiences, by_id, owner, viewer, user)
@@ -301,9 +307,7 @@ def import_stix(*, actor: Any, document: Any, source: str, organisation: Any = N
                         for key in audience.collection_keys()]
         entries += _older_entries(
             [item for item in older if item[0]["id"] not in exercise], stored, stored_audiences,
-            existing, lambda body: _audience(tlp_for(body), owner.pk, user_pk,
-                                             destination.group_id, user_pk,
-                                             getattr(user, "organisation_id", None)))
+            existing, addressed)
         entries += _copy_entries([copy for copy in copies if copy[0]["id"] not in exercise_only],
                                  content_audiences, existing)
         entries += _withheld_until_now(real - stored.keys() - exercise, existing, owner)
@@ -335,8 +339,8 @@ _READERS_REFUSED = ("this version would hand the object to other readers than th
 
 def _readers_changing(objects: Sequence[dict[str, Any]], versions: Sequence[str],
                       existing: dict[str, Any], newest: dict[str, str], owner: Any, user: Any,
-                      destination: Destination, tlp_for: Callable[[dict[str, Any]], str]
-                      ) -> dict[str, bool]:
+                      destination: Destination, tlp_for: Callable[[dict[str, Any]], str],
+                      viewer: Any) -> dict[str, bool]:
     """The held objects whose newer version here would move them to other readers than by
     widening or narrowing them — RED from or to another person, AMBER to another group —
     each with whether the importer may see it (then the import is refused, naming it; else
@@ -366,7 +370,6 @@ def _readers_changing(objects: Sequence[dict[str, Any]], versions: Sequence[str]
             moving.append(row)
     if not moving:
         return {}
-    viewer = user if user is not None else _operator_viewer(owner)
     visible = set(access.visible_to(viewer, StixObject.objects.filter(
         pk__in=[row.pk for row in moving])).values_list("pk", flat=True))
     return {row.stix_id: row.pk in visible for row in moving}
