@@ -24,6 +24,7 @@ from civicshield.comms.notifications import services as notification_services
 from civicshield.core import access, audit, authz
 from civicshield.core.errors import FieldErrors
 from civicshield.core.markings import TLP, is_wider
+from civicshield.core.text import nul_path
 from civicshield.correlation.services import correlate_reports
 from civicshield.reports import observables as observable_rules
 from civicshield.reports.choices import (
@@ -80,21 +81,11 @@ class ReportInput:
 _TEXT_INPUTS = ("title", "description", "override_reason", "victims", "observables")
 
 
-def _holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, Mapping):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(item) for item in value)
-    return False
-
-
 def _refuse_nul_characters(errors: FieldErrors, given: Mapping[str, Any]) -> None:
     """Name each input holding a NUL character: no text column holds one (PostgreSQL
     refuses it) and no form lets one through, but an API or an import could send it."""
     for name, value in given.items():
-        if _holds_nul(value):
+        if nul_path(value) is not None:
             errors.add(name, _("This holds a NUL character, which text may not."))
 
 
@@ -179,7 +170,7 @@ def _victims(errors: FieldErrors, given: Sequence[Mapping[str, Any]], *,
     victims: list[Victim] = []
     seen: dict[tuple[Any, ...], Victim] = {}
     for position, item in enumerate(given):
-        if _holds_nul(item):
+        if nul_path(item) is not None:
             continue  # named as the field's error: never looked up (PostgreSQL refuses it)
         consent = item.get("consent") or Consent.PRIVATE
         if consent not in Consent.values:

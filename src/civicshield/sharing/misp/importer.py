@@ -31,6 +31,7 @@ from django.utils.text import slugify
 
 from civicshield.core import access, audit, authz
 from civicshield.core.markings import TLP, is_wider, width
+from civicshield.core.text import nul_path
 from civicshield.reports import observables as kinds
 from civicshield.reports.choices import ObservableType, Source, Status, VictimKind
 from civicshield.reports.models import Report
@@ -134,29 +135,10 @@ def parse_payload(raw: bytes | str | Any) -> list[Any]:
     events = [item["Event"] if isinstance(item, dict) and "Event" in item else item
               for item in items]
     nul = {f"events[{index}]{path}": ["holds a NUL character, which text may not"]
-           for index, event in enumerate(events) if (path := _nul_path(event)) is not None}
+           for index, event in enumerate(events) if (path := nul_path(event)) is not None}
     if nul:
         raise InvalidEvents(nul)
     return events
-
-
-def _nul_path(value: Any) -> str | None:
-    """Where `value` first holds a NUL character (".info", ".Tag[1].name"), or None. No text
-    column holds one (PostgreSQL refuses it): refused whole, named, before anything else."""
-    pending: list[tuple[Any, str]] = [(value, "")]
-    while pending:  # a loop: a payload may nest deeper than recursion allows
-        item, path = pending.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return path
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                if "\x00" in str(key):
-                    return path or "."
-                pending.append((child, f"{path}.{key}"))
-        elif isinstance(item, list):
-            pending.extend((child, f"{path}[{index}]") for index, child in enumerate(item))
-    return None
 
 
 # --- One event -------------------------------------------------------------------------
