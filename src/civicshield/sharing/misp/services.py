@@ -12,7 +12,8 @@ from typing import Any
 from django.db import transaction
 
 from civicshield.core import access, audit
-from civicshield.core.markings import TLP, width
+from civicshield.core.markings import width
+from civicshield.sharing.misp import mapping
 from civicshield.sharing.misp.feed import FeedEvent
 
 
@@ -35,10 +36,10 @@ def record_event_read(*, actor: Any, event: FeedEvent) -> None:
 def _served(event: FeedEvent) -> str:
     """The narrowest marking of what the event serves: its own, or an attribute's own tag
     (a victim whose consent caps their identity below the event's marking)."""
-    tags = [tag.get("name", "") for attribute in event.event["Event"].get("Attribute", ())
-            for tag in attribute.get("Tag", ())]
-    marked = [name.removeprefix("tlp:") for name in tags if name.startswith("tlp:")]
-    return min([event.tlp, *(tlp for tlp in marked if tlp in TLP.values)], key=width)
+    marked = [mapping.TLP_FROM_TAG[tag["name"]]
+              for attribute in event.event["Event"].get("Attribute", ())
+              for tag in attribute.get("Tag", ()) if tag.get("name") in mapping.TLP_FROM_TAG]
+    return min([event.tlp, *marked], key=width)
 
 
 def record_feed_written(*, actor: Any, directory: str, viewer_label: str,
