@@ -102,13 +102,15 @@ def version_of(body: dict[str, Any]) -> str:
     if is_sco(body):
         return ""
     stamp = body.get("modified") or body.get("created")
-    return _canonical_version(stamp) if isinstance(stamp, str) else ""
+    return canonical_version(stamp) if isinstance(stamp, str) else ""
 
 
 # A feed repeats few timestamps (an object's `created` is often its `modified`): each is
 # formatted once.
 @functools.lru_cache(maxsize=65_536)
-def _canonical_version(stamp: str) -> str:
+def canonical_version(stamp: str) -> str:
+    """A STIX timestamp as versions are written and compared here (microseconds, `Z`), or
+    "" when it is none."""
     from civicshield.sharing.stix.validate import parse_timestamp
 
     moment = parse_timestamp(stamp)
@@ -355,8 +357,7 @@ def _held_entries(entries: Sequence[Entry], republished: Sequence[str]) -> list[
         found[pk] = _Held(pk, collection, stix_id, version, bool(latest), source)
     # A report may drop objects (found by its id, not theirs); a received object's entries
     # are of itself, found above, unless it was published again with none.
-    sources = {*republished, *(source for source in (e.source for e in entries)
-                               if source.startswith("report:"))}
+    sources = {*republished, *(e.source for e in entries if e.source.startswith("report:"))}
     # Looked up by their indexed foreign keys.
     for column, prefix in (("source_report", "report:"), ("source_object", "object:")):
         ids = sorted({int(source.removeprefix(prefix)) for source in sources

@@ -272,10 +272,12 @@ def _matching(request: HttpRequest, name: str) -> list[str]:
 
 
 def _canonical_version(value: str) -> str:
-    moment = parse_timestamp(value)
-    if moment is None:
+    """A requested version as entries write theirs (`publish.canonical_version`)."""
+    from civicshield.sharing.stix.publish import canonical_version
+
+    if not (version := canonical_version(value)):
         raise BadFilter(f"match[version]: {value!r} is not a timestamp, first, last or all")
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return version
 
 
 @dataclass(frozen=True)
