@@ -36,9 +36,15 @@ def normalise(text: str) -> str:
 
 
 def shingles(text: str, size: int) -> set[bytes]:
+    return {shingle.encode() for shingle in _shingle_strings(text, size)}
+
+
+def _shingle_strings(text: str, size: int) -> set[str]:
+    """The text's shingles of `size` characters, before encoding (one to one: equal
+    strings, equal bytes)."""
     if len(text) < size:
-        return {text.encode()} if text else set()
-    return {text[i:i + size].encode() for i in range(len(text) - size + 1)}
+        return {text} if text else set()
+    return {text[i:i + size] for i in range(len(text) - size + 1)}
 
 
 @dataclass(frozen=True)
@@ -94,13 +100,6 @@ class _ShingleDigests(dict[str, bytes]):
 
 
 _shingle_digests = _ShingleDigests()
-
-
-def _shingle_strings(text: str, size: int) -> set[str]:
-    """`shingles` before encoding (one to one: equal strings, equal bytes)."""
-    if len(text) < size:
-        return {text} if text else set()
-    return {text[i:i + size] for i in range(len(text) - size + 1)}
 
 
 def fingerprints(texts: list[str], *, shingle_size: int, permutations: int
